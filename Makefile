@@ -1,0 +1,37 @@
+# Two commands: `make demo` and `make test`. Each sets up .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/medveil demo --workdir .demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+# Benchmarks install their references on the side (never package dependencies).
+# pymerkle is GPLv3: it is a yardstick here, not a dependency.
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install -q 'pymerkle==7.0.0'
+	touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) .demo medveil-demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,199 @@
+"""Full verification of a stored ledger, streaming in bounded memory.
+
+Recomputes every leaf hash from the stored entry bytes and rebuilds the Merkle
+tree as it streams, checking it against
+
+* the hashes stored at append time in each row (the leaf and the subtrees it
+  closed, which later serve proofs),
+* every signed checkpoint: a valid signature by the log key and a root equal
+  to the recomputed tree at that size (so each checkpoint is a prefix of the
+  next: the log only ever grew), and
+* every witness cosignature.
+
+Problems are located: an entry whose bytes changed, went missing, was inserted
+or moved is reported by index.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from medveil.errors import IntegrityError, LedgerTampered
+from medveil.ledger._entry import Entry
+from medveil.ledger._merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
+from medveil.ledger._note import (
+    Checkpoint,
+    Verifier,
+    open_checkpoint,
+    split_note,
+    verify_cosignature,
+)
+from medveil.ledger._store import Ledger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity problem; ``index`` is the first entry index it concerns."""
+
+    index: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message if self.index is None else f"entry {self.index}: {self.message}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    origin: str
+    size: int
+    root: bytes
+    checkpoints: int
+    latest_checkpoint: int
+    cosignatures: int
+    witnesses: tuple[str, ...]
+    problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def unsigned_tail(self) -> int:
+        """Entries appended after the latest signed checkpoint."""
+        return max(0, self.size - self.latest_checkpoint)
+
+
+def _fold(stack: list[tuple[int, bytes]]) -> bytes:
+    if not stack:
+        return EMPTY_ROOT
+    root = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        root = node_hash(left, root)
+    return root
+
+
+def verify_ledger(
+    ledger: Ledger,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    max_problems: int = 50,
+) -> VerifyReport:
+    """Verify everything stored in ``ledger``; raise LedgerTampered if anything is wrong.
+
+    ``progress(done, total)`` is called every 65,536 entries.
+    """
+    conn = ledger._conn
+    problems: list[Problem] = []
+
+    def problem(index: int | None, message: str) -> None:
+        if len(problems) < max_problems:
+            problems.append(Problem(index, message))
+
+    # Signed checkpoints first: they are what the recomputed tree must match.
+    checkpoints: list[Checkpoint] = []
+    texts: dict[int, str] = {}
+    stored_count = 0
+    for size, note in conn.execute("SELECT size, note FROM checkpoints ORDER BY size"):
+        stored_count += 1
+        try:
+            cp = open_checkpoint(str(note), ledger.verifier, ledger.origin)
+        except IntegrityError as exc:
+            problem(None, f"checkpoint at size {size}: {exc}")
+            continue
+        if cp.size != size:
+            problem(None, f"checkpoint stored at size {size} says size {cp.size}")
+            continue
+        checkpoints.append(cp)
+        texts[size] = split_note(str(note))[0]
+
+    total = int(conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+    stack: list[tuple[int, bytes]] = []
+    pending = iter(checkpoints)
+    next_cp = next(pending, None)
+    mismatched: list[tuple[int, int]] = []
+    prev_size = 0
+
+    def check_checkpoints(pos: int) -> None:
+        nonlocal next_cp, prev_size
+        while next_cp is not None and next_cp.size == pos:
+            if _fold(stack) != next_cp.root:
+                mismatched.append((prev_size, pos))
+            prev_size = pos
+            next_cp = next(pending, None)
+
+    check_checkpoints(0)
+    pos = 0
+    for idx, stored, data in conn.execute("SELECT idx, hashes, data FROM entries ORDER BY idx"):
+        data = bytes(data)
+        if idx != pos:
+            problem(pos, f"missing: the next stored entry has index {idx}")
+        h = leaf_hash(data)
+        hashes = h
+        level = 0
+        while stack and stack[-1][0] == level:
+            h = node_hash(stack.pop()[1], h)
+            hashes += h
+            level += 1
+        stack.append((level, h))
+        if hashes != stored:
+            if stored[:HASH_SIZE] != hashes[:HASH_SIZE]:
+                problem(pos, "entry bytes differ from those hashed when it was appended")
+            else:
+                problem(pos, "stored tree hashes in this row do not match the entries")
+        else:
+            try:
+                Entry.decode(data)
+            except IntegrityError as exc:
+                problem(pos, str(exc))
+        pos += 1
+        check_checkpoints(pos)
+        if progress is not None and pos & 0xFFFF == 0:
+            progress(pos, total)
+    n = pos
+    if progress is not None:
+        progress(n, total)
+
+    if next_cp is not None:
+        problem(n, f"signed checkpoint at size {next_cp.size} covers entries "
+                   f"{n}..{next_cp.size - 1}, which are no longer in the log (deleted)")
+    if mismatched:
+        first_from, first_size = mismatched[0]
+        problem(first_from, f"{len(mismatched)} signed checkpoint(s) (sizes {first_size}.."
+                            f"{mismatched[-1][1]}) do not match the recomputed tree: entries "
+                            f"{first_from}..{first_size - 1} changed after they were signed")
+
+    latest = checkpoints[-1].size if checkpoints else 0
+    cosigs = 0
+    witnesses: set[str] = set()
+    for c in ledger.cosignatures():
+        text = texts.get(c.size)
+        if text is None:
+            problem(None, f"cosignature for size {c.size} has no valid checkpoint")
+            continue
+        try:
+            witness = Verifier.from_vkey(c.witness)
+            verify_cosignature(text, c.line, witness)
+        except IntegrityError as exc:
+            problem(None, f"cosignature of checkpoint {c.size}: {exc}")
+            continue
+        cosigs += 1
+        if c.size == latest:
+            witnesses.add(witness.name)
+
+    if problems:
+        first = next((p.index for p in problems if p.index is not None), None)
+        raise LedgerTampered(
+            f"ledger {ledger.origin} does not verify: {problems[0]}",
+            index=first,
+            problems=tuple(str(p) for p in problems),
+        )
+    log.info("ledger %s verified: %d entries, %d checkpoints", ledger.origin, n, stored_count)
+    return VerifyReport(
+        origin=ledger.origin,
+        size=n,
+        root=_fold(stack),
+        checkpoints=stored_count,
+        latest_checkpoint=latest,
+        cosignatures=cosigs,
+        witnesses=tuple(sorted(witnesses)),
+    )

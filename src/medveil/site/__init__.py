@@ -1,0 +1,19 @@
+"""Site folders: one institution's configuration, keys, ledger and data."""
+
+from __future__ import annotations
+
+from medveil.site._config import SiteConfig, load_config
+from medveil.site._keys import cert_fingerprint, load_identity, load_public_identity
+from medveil.site._site import SITE_TOML, VKEY_FILE, Site, init_site
+
+__all__ = [
+    "SITE_TOML",
+    "VKEY_FILE",
+    "Site",
+    "SiteConfig",
+    "cert_fingerprint",
+    "init_site",
+    "load_config",
+    "load_identity",
+    "load_public_identity",
+]
