@@ -37,13 +37,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Problem:
-    """One integrity problem; ``index`` is the first entry index it concerns."""
+    """One integrity problem.
+
+    ``index`` is the entry it concerns when ``exact``, else the first entry of
+    the range it concerns (a tree node or a checkpoint covers many entries).
+    """
 
     index: int | None
     message: str
+    exact: bool = True
 
     def __str__(self) -> str:
-        return self.message if self.index is None else f"entry {self.index}: {self.message}"
+        if self.index is None or not self.exact:
+            return self.message
+        return f"entry {self.index}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,9 @@ def verify_ledger(
     conn = ledger._conn
     problems: list[Problem] = []
 
-    def problem(index: int | None, message: str) -> None:
+    def problem(index: int | None, message: str, exact: bool = True) -> None:
         if len(problems) < max_problems:
-            problems.append(Problem(index, message))
+            problems.append(Problem(index, message, exact))
 
     # Signed checkpoints first: they are what the recomputed tree must match.
     checkpoints: list[Checkpoint] = []
@@ -136,10 +143,20 @@ def verify_ledger(
             level += 1
         stack.append((level, h))
         if hashes != stored:
-            if stored[:HASH_SIZE] != hashes[:HASH_SIZE]:
-                problem(pos, "entry bytes differ from those hashed when it was appended")
+            if len(stored) != len(hashes):
+                # Row shapes encode positions: this row was made for another index.
+                problem(pos, f"stored row {pos} was appended at another position (entries "
+                             f"moved, inserted or removed at or before {pos})", exact=False)
+            elif stored[:HASH_SIZE] != hashes[:HASH_SIZE]:
+                problem(pos, "entry bytes and the leaf hash stored at append disagree")
             else:
-                problem(pos, "stored tree hashes in this row do not match the entries")
+                # The lowest differing stored node covers entries [pos + 1 - 2^L, pos].
+                lv = next(lv for lv in range(1, len(hashes) // HASH_SIZE)
+                          if stored[lv * HASH_SIZE:(lv + 1) * HASH_SIZE]
+                          != hashes[lv * HASH_SIZE:(lv + 1) * HASH_SIZE])
+                start = pos + 1 - (1 << lv)
+                problem(start, f"stored tree hash (level {lv}) over entries {start}..{pos} "
+                               "does not match the entries", exact=False)
         else:
             try:
                 Entry.decode(data)
@@ -157,10 +174,14 @@ def verify_ledger(
         problem(n, f"signed checkpoint at size {next_cp.size} covers entries "
                    f"{n}..{next_cp.size - 1}, which are no longer in the log (deleted)")
     if mismatched:
+        # Signatures cannot be forged, so this localization holds against an intruder
+        # who also rewrote the stored hashes: entries before first_from are as signed.
         first_from, first_size = mismatched[0]
+        span = (f"entry {first_from} differs" if first_size - first_from == 1
+                else f"entries {first_from}..{first_size - 1} differ")
         problem(first_from, f"{len(mismatched)} signed checkpoint(s) (sizes {first_size}.."
-                            f"{mismatched[-1][1]}) do not match the recomputed tree: entries "
-                            f"{first_from}..{first_size - 1} changed after they were signed")
+                            f"{mismatched[-1][1]}) do not match the recomputed tree: {span} "
+                            "from what was signed", exact=first_size - first_from == 1)
 
     latest = checkpoints[-1].size if checkpoints else 0
     cosigs = 0
@@ -181,7 +202,9 @@ def verify_ledger(
             witnesses.add(witness.name)
 
     if problems:
-        first = next((p.index for p in problems if p.index is not None), None)
+        exact = [p.index for p in problems if p.index is not None and p.exact]
+        ranged = [p.index for p in problems if p.index is not None]
+        first = min(exact or ranged, default=None)
         raise LedgerTampered(
             f"ledger {ledger.origin} does not verify: {problems[0]}",
             index=first,
