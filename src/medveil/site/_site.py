@@ -95,10 +95,6 @@ class Site:
         key = load_identity(self.path(self.config.keys.identity))
         return Signer(self.config.ledger.origin, key)
 
-    def witness_signer(self) -> Signer:
-        """The cosigner identity: the same key, named by the site's own origin."""
-        return self.signer()
-
     def verifier(self) -> Verifier:
         vkey_path = self.path(VKEY_FILE)
         try:
