@@ -165,7 +165,8 @@ def main() -> None:
          f"{proofs['median_ms']:.3f} / {proofs['p99_ms']:.3f} ms", f"{proofs['peak_mb']:.0f} MB"),
         ("  proof verification (median)", f"{proofs['verify_median_ms']:.3f} ms", ""),
         (f"full verify of {verify['entries']:,} entries, {verify['checkpoints']:,} "
-         "checkpoints (target < 20 s)", f"{verify['seconds']:.1f} s", f"{verify['peak_mb']:.0f} MB"),
+         "checkpoints (target < 20 s)", f"{verify['seconds']:.1f} s",
+         f"{verify['peak_mb']:.0f} MB"),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'result':>22}  peak RSS")
