@@ -21,8 +21,9 @@ from medveil.errors import (
     StateError,
 )
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: long paths and keys stay on one line when output is not a terminal.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -47,7 +48,8 @@ def handled() -> Iterator[None]:
     try:
         yield
     except LedgerTampered as exc:
-        err_console.print(f"[bold red]TAMPERED[/]: {exc}", highlight=False, markup=True)
+        err_console.print("[bold red]TAMPERED[/]: ", end="", highlight=False)
+        err_console.print(str(exc), markup=False, highlight=False)
         for p in exc.problems:
             err_console.print(f"  - {p}", highlight=False, markup=False)
         raise typer.Exit(EXIT_INTEGRITY) from None

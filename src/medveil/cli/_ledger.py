@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from medveil.ledger import (
     witness_round,
     write_proof,
 )
+from medveil.ledger._note import SignatureLine, split_note
 from medveil.site import Site
 
 app = typer.Typer(help="The site's tamper-evident audit ledger.", no_args_is_help=True)
@@ -166,8 +168,14 @@ def prove(
                       highlight=False)
 
 
-def load_verifier(spec: str, name: str, sig_type: int) -> Verifier:
-    """A key from a vkey string, a file holding one, or an Ed25519 PEM public key file."""
+def load_verifier(
+    spec: str, name: str, sig_type: int, candidates: Sequence[SignatureLine] = ()
+) -> Verifier:
+    """A key from a vkey string, a file holding one, or an Ed25519 PEM public key file.
+
+    A PEM key carries no name; it takes ``name``, or the name of the signature line in
+    ``candidates`` whose key ID it matches (witness keys given as PEM).
+    """
     path = Path(spec)
     text = spec
     if path.is_file():
@@ -182,6 +190,10 @@ def load_verifier(spec: str, name: str, sig_type: int) -> Verifier:
                 raise InputError("not a PEM public key", path=path) from None
             if not isinstance(key, Ed25519PublicKey):
                 raise InputError("not an Ed25519 public key", path=path)
+            for line in candidates:
+                v = raw_key_verifier(line.name, key, sig_type)
+                if v.key_id == line.key_id:
+                    return v
             return raw_key_verifier(name, key, sig_type)
     elif "+" not in spec:
         raise InputError("no such key file, and not a verifier key string", path=spec)
@@ -209,7 +221,12 @@ def verify_proof(
         if not isinstance(origin, str):
             raise InputError("missing or not a str", path=proof_file, field="origin")
         log_key = load_verifier(pubkey, origin, 0x01)
-        witnesses = [load_verifier(w, "witness", SIG_COSIGNATURE_V1) for w in witness or []]
+        try:
+            lines = split_note(str(doc.get("checkpoint", "")))[1]
+        except IntegrityError:
+            lines = []  # verify_proof_document reports the malformed note
+        witnesses = [load_verifier(w, "witness", SIG_COSIGNATURE_V1, lines)
+                     for w in witness or []]
         result = verify_proof_document(doc, log_key, witnesses=witnesses,
                                        source=str(proof_file))
         e = result.entry

@@ -10,7 +10,13 @@ import typer
 
 from medveil.cli._common import console, handled
 from medveil.ledger import SIG_COSIGNATURE_V1, Verifier
-from medveil.site import Site, cert_fingerprint, init_site
+from medveil.site import (
+    Site,
+    cert_fingerprint,
+    init_site,
+    load_certificate,
+    read_public_pem,
+)
 
 app = typer.Typer(help="Create and inspect site folders (one per institution).",
                   no_args_is_help=True)
@@ -32,18 +38,15 @@ def init(
 
 def public_identity(site: Site) -> dict[str, str]:
     """What a site may publish: names, public keys and the TLS fingerprint."""
-    from cryptography import x509
-
     v = site.verifier()
-    cert = x509.load_pem_x509_certificate(site.path(site.config.keys.tls_cert).read_bytes())
+    keys = site.config.keys
     return {
         "name": site.name,
         "ledger_vkey": v.vkey,
         "cosigner_vkey": Verifier(v.name, v.public_key, SIG_COSIGNATURE_V1).vkey,
-        "identity_pub": site.path(site.config.keys.identity).with_suffix(".pub")
-        .read_text().strip(),
-        "kex_pub": site.path(site.config.keys.kex).with_suffix(".pub").read_text().strip(),
-        "tls_sha256": cert_fingerprint(cert),
+        "identity_pub": read_public_pem(site.path(keys.identity).with_suffix(".pub")),
+        "kex_pub": read_public_pem(site.path(keys.kex).with_suffix(".pub")),
+        "tls_sha256": cert_fingerprint(load_certificate(site.path(keys.tls_cert))),
     }
 
 

@@ -95,11 +95,14 @@ def verify_proof_document(
     if not all(isinstance(h, str) for h in raw_path):
         raise InputError("proof hashes must be base64 strings", path=source,
                          field="inclusion_proof")
-    path = [b64decode_strict(h, "inclusion proof hash") for h in raw_path]
+    try:
+        path = [b64decode_strict(h, "inclusion proof hash") for h in raw_path]
+        data = entry_text.encode("utf-8")
+    except (IntegrityError, UnicodeEncodeError) as exc:
+        raise InputError(f"malformed proof document ({exc})", path=source) from None
     cp = open_checkpoint(note, log_key, origin)
     if cp.size != size:
         raise IntegrityError(f"proof is for tree size {size} but the checkpoint says {cp.size}")
-    data = entry_text.encode("utf-8")
     verify_inclusion(leaf_hash(data), index, size, path, cp.root)
     entry = Entry.decode(data)
     text, _ = split_note(note)

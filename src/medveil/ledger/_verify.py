@@ -184,6 +184,13 @@ def verify_ledger(
                             "from what was signed", exact=first_size - first_from == 1)
 
     latest = checkpoints[-1].size if checkpoints else 0
+    if n - latest >= ledger.checkpoint_interval:
+        # Appends sign a checkpoint whenever `interval` entries are unsigned, so a longer
+        # unsigned tail means the newest checkpoints were removed (or the interval lowered).
+        problem(latest, f"entries {latest}..{n - 1} are not covered by a signed checkpoint, "
+                        f"though one is signed every {ledger.checkpoint_interval} entries: "
+                        "checkpoints were deleted (or checkpoint_interval was lowered)",
+                exact=False)
     cosigs = 0
     witnesses: set[str] = set()
     for c in ledger.cosignatures():

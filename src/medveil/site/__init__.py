@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from medveil.site._config import SiteConfig, load_config
-from medveil.site._keys import cert_fingerprint, load_identity, load_public_identity
+from medveil.site._keys import (
+    cert_fingerprint,
+    load_certificate,
+    load_identity,
+    load_public_identity,
+    read_public_pem,
+)
 from medveil.site._site import SITE_TOML, VKEY_FILE, Site, init_site
 
 __all__ = [
@@ -13,7 +19,9 @@ __all__ = [
     "SiteConfig",
     "cert_fingerprint",
     "init_site",
+    "load_certificate",
     "load_config",
     "load_identity",
     "load_public_identity",
+    "read_public_pem",
 ]

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -103,6 +104,27 @@ def generate_tls(key_path: Path, cert_path: Path, site_name: str) -> x509.Certif
     return cert
 
 
+def load_certificate(path: Path) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError("certificate not found", path=path) from None
+    except ValueError:
+        raise InputError("not a PEM certificate", path=path) from None
+
+
+def read_public_pem(path: Path) -> str:
+    """A public key file's PEM text (for publishing), checked to be a PEM public key."""
+    try:
+        text = path.read_text(encoding="ascii")
+        serialization.load_pem_public_key(text.encode())
+    except FileNotFoundError:
+        raise InputError("public key not found", path=path) from None
+    except (UnicodeDecodeError, ValueError, UnsupportedAlgorithm):
+        raise InputError("not a PEM public key", path=path) from None
+    return text.strip()
+
+
 def cert_fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 fingerprint of the DER certificate, lowercase hex."""
     return cert.fingerprint(hashes.SHA256()).hex()
@@ -114,7 +136,7 @@ def load_identity(path: Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
         raise InputError("identity key not found", path=path) from None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InputError("not a PEM private key", path=path) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError("not an Ed25519 private key", path=path)
@@ -126,7 +148,7 @@ def load_public_identity(path: Path) -> Ed25519PublicKey:
         key = serialization.load_pem_public_key(path.read_bytes())
     except FileNotFoundError:
         raise InputError("public key not found", path=path) from None
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InputError("not a PEM public key", path=path) from None
     if not isinstance(key, Ed25519PublicKey):
         raise InputError("not an Ed25519 public key", path=path)

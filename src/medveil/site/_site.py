@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from medveil.errors import InputError, StateError
+from medveil.errors import InputError, IntegrityError, StateError
 from medveil.ledger import Entry, Ledger, Signer, Verifier, Witness, actor_id
 from medveil.ledger._note import raw_public_key
 from medveil.site._config import NAME_RE, SiteConfig, load_config
@@ -29,6 +29,7 @@ from medveil.site._keys import (
     generate_kex,
     generate_tls,
     load_identity,
+    load_public_identity,
     write_public,
 )
 
@@ -96,22 +97,31 @@ class Site:
         return Signer(self.config.ledger.origin, key)
 
     def verifier(self) -> Verifier:
+        """The log's verifier key, from keys/ledger.vkey."""
         vkey_path = self.path(VKEY_FILE)
         try:
             return Verifier.from_vkey(vkey_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError("ledger verifier key not found", path=vkey_path) from None
+        except UnicodeDecodeError:
+            raise InputError("not a verifier key (not UTF-8 text)", path=vkey_path) from None
+        except IntegrityError as exc:
+            raise InputError(f"not a verifier key: {exc}", path=vkey_path) from None
 
     @property
     def actor(self) -> str:
-        return actor_id(self.verifier().public_key)
+        """This site's actor id in ledger entries, from its identity public key."""
+        pub = load_public_identity(self.path(self.config.keys.identity).with_suffix(".pub"))
+        return actor_id(raw_public_key(pub))
 
     def open_ledger(self, *, write: bool = False) -> Ledger:
         """Open the site's ledger; ``write`` loads the private key for appending."""
+        interval = self.config.ledger.checkpoint_interval
         if write:
             return Ledger.open(self.ledger_path, signer=self.signer(),
-                               checkpoint_interval=self.config.ledger.checkpoint_interval)
-        return Ledger.open(self.ledger_path, verifier=self.verifier())
+                               checkpoint_interval=interval)
+        return Ledger.open(self.ledger_path, verifier=self.verifier(),
+                           checkpoint_interval=interval)
 
     def witness(self, ledger: Ledger) -> Witness:
         return Witness(ledger, self.signer())
