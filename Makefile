@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/medveil demo --workdir .demo
+	@echo; echo '$$ medveil ledger verify .demo/hospital-a'
+	@$(BIN)/medveil ledger verify .demo/hospital-a
+	@echo; echo '$$ medveil ledger verify .demo/hospital-b   # the tampered one: must fail'
+	@! $(BIN)/medveil ledger verify .demo/hospital-b
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -80,6 +80,37 @@ def build_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
     return levels
 
 
+#: The right edge of a tree under construction (RFC 9162's "compact range"): one
+#: (level, hash) per complete subtree, largest first.
+Frontier = list[tuple[int, bytes]]
+
+
+def push_leaf(frontier: Frontier, leaf: bytes) -> bytes:
+    """Append a leaf hash to ``frontier``; return it followed by every subtree it closed.
+
+    Leaf *i* closes the subtrees at levels 1..t, t = trailing one-bits of *i*; the
+    returned bytes are what the store keeps in row *i* (see ``_store``).
+    """
+    h = closed = leaf
+    level = 0
+    while frontier and frontier[-1][0] == level:
+        h = node_hash(frontier.pop()[1], h)
+        closed += h
+        level += 1
+    frontier.append((level, h))
+    return closed
+
+
+def frontier_root(frontier: Frontier) -> bytes:
+    """MTH of the tree whose right edge is ``frontier``."""
+    if not frontier:
+        return EMPTY_ROOT
+    root = frontier[-1][1]
+    for _, left in reversed(frontier[:-1]):
+        root = node_hash(left, root)
+    return root
+
+
 def inclusion_proof(subtree: SubtreeFn, index: int, size: int) -> list[bytes]:
     """RFC 9162 PATH(index, D[0:size]), leaf-side first."""
     if not 0 <= index < size:

@@ -35,10 +35,12 @@ from medveil.ledger._entry import Entry
 from medveil.ledger._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
+    Frontier,
     consistency_proof,
+    frontier_root,
     inclusion_proof,
     leaf_hash,
-    node_hash,
+    push_leaf,
     range_hash,
 )
 from medveil.ledger._note import (
@@ -319,33 +321,20 @@ class Ledger:
         conn.execute("BEGIN IMMEDIATE")
         try:
             n = self.size
-            # The compact range of [0, n): one complete subtree per set bit of n.
-            stack: list[tuple[int, bytes]] = []
+            # The frontier of [0, n): one complete subtree per set bit of n.
+            frontier: Frontier = []
             pos = 0
             for level in range(n.bit_length() - 1, -1, -1):
                 if n >> level & 1:
-                    stack.append((level, self._subtree(level, pos >> level)))
+                    frontier.append((level, self._subtree(level, pos >> level)))
                     pos += 1 << level
-            rows: list[tuple[int, bytes, bytes]] = []
-            i = n
-            for data in datas:
-                h = leaf_hash(data)
-                hashes = h
-                level = 0
-                while stack and stack[-1][0] == level:
-                    h = node_hash(stack.pop()[1], h)
-                    hashes += h
-                    level += 1
-                stack.append((level, h))
-                rows.append((i, hashes, data))
-                i += 1
+            rows = [(n + k, push_leaf(frontier, leaf_hash(data)), data)
+                    for k, data in enumerate(datas)]
             conn.executemany("INSERT INTO entries (idx, hashes, data) VALUES (?, ?, ?)", rows)
+            size = n + len(datas)
             last = conn.execute("SELECT MAX(size) FROM checkpoints").fetchone()[0]
-            if i - int(last or 0) >= self.checkpoint_interval:
-                root = stack[-1][1]
-                for _, left in reversed(stack[:-1]):
-                    root = node_hash(left, root)
-                self._insert_checkpoint(signer, i, root)
+            if size - int(last or 0) >= self.checkpoint_interval:
+                self._insert_checkpoint(signer, size, frontier_root(frontier))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

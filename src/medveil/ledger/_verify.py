@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from medveil.errors import IntegrityError, LedgerTampered
 from medveil.ledger._entry import Entry
-from medveil.ledger._merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
+from medveil.ledger._merkle import HASH_SIZE, Frontier, frontier_root, leaf_hash, push_leaf
 from medveil.ledger._note import (
     Checkpoint,
     Verifier,
@@ -70,15 +70,6 @@ class VerifyReport:
         return max(0, self.size - self.latest_checkpoint)
 
 
-def _fold(stack: list[tuple[int, bytes]]) -> bytes:
-    if not stack:
-        return EMPTY_ROOT
-    root = stack[-1][1]
-    for _, left in reversed(stack[:-1]):
-        root = node_hash(left, root)
-    return root
-
-
 def verify_ledger(
     ledger: Ledger,
     *,
@@ -114,7 +105,7 @@ def verify_ledger(
         texts[size] = split_note(str(note))[0]
 
     total = int(conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
-    stack: list[tuple[int, bytes]] = []
+    stack: Frontier = []
     pending = iter(checkpoints)
     next_cp = next(pending, None)
     mismatched: list[tuple[int, int]] = []
@@ -123,7 +114,7 @@ def verify_ledger(
     def check_checkpoints(pos: int) -> None:
         nonlocal next_cp, prev_size
         while next_cp is not None and next_cp.size == pos:
-            if _fold(stack) != next_cp.root:
+            if frontier_root(stack) != next_cp.root:
                 mismatched.append((prev_size, pos))
             prev_size = pos
             next_cp = next(pending, None)
@@ -134,14 +125,7 @@ def verify_ledger(
         data = bytes(data)
         if idx != pos:
             problem(pos, f"missing: the next stored entry has index {idx}")
-        h = leaf_hash(data)
-        hashes = h
-        level = 0
-        while stack and stack[-1][0] == level:
-            h = node_hash(stack.pop()[1], h)
-            hashes += h
-            level += 1
-        stack.append((level, h))
+        hashes = push_leaf(stack, leaf_hash(data))
         if hashes != stored:
             if len(stored) != len(hashes):
                 # Row shapes encode positions: this row was made for another index.
@@ -221,7 +205,7 @@ def verify_ledger(
     return VerifyReport(
         origin=ledger.origin,
         size=n,
-        root=_fold(stack),
+        root=frontier_root(stack),
         checkpoints=stored_count,
         latest_checkpoint=latest,
         cosignatures=cosigs,
