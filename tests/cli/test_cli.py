@@ -731,7 +731,7 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert "REFUSED" in res.stdout
     assert (work / ".medveil-demo").is_file()
     # The demo leaves hospital-b tampered and hospital-a intact, as it says.
-    assert_tampered(work / "hospital-b", "entry 3")
+    assert_tampered(work / "hospital-b", "entry bytes and the leaf hash stored at append disagree")
     assert "OK" in ok("ledger", "verify", work / "hospital-a").stdout
     # Running again recreates its own folder.
     assert "TAMPERED" in ok("demo", "--workdir", work).stdout

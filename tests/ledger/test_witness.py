@@ -101,3 +101,29 @@ def test_bad_cosignature_is_not_stored(pair) -> None:  # type: ignore[no-untyped
     with pytest.raises(IntegrityError):
         log.add_cosignature(1, stranger.cosigner, line)
     assert log.cosignatures() == []
+
+
+def test_check_witnessed_catches_a_later_rewrite(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import sqlite3
+
+    from medveil.ledger import check_witnessed
+
+    log, witness, log_signer = pair
+    assert check_witnessed(witness.ledger, log) is None
+    log.append([make_entry(i) for i in range(5)])
+    witness_round(log, witness)
+    assert check_witnessed(witness.ledger, log) == 5
+    log.append([make_entry(9)])
+    assert check_witnessed(witness.ledger, log) == 5  # growth is fine
+    # The operator rebuilds the log with the same key and different history.
+    log.close()
+    shutil.move(str(log.path), str(tmp_path / "old.sqlite"))
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"a.sqlite{suffix}").unlink(missing_ok=True)
+    with Ledger.create(log.path, log_signer) as forged:
+        forged.append([make_entry(100 + i) for i in range(7)])
+        with pytest.raises(LogInconsistent, match="forked or was rewritten"):
+            check_witnessed(witness.ledger, forged)
+    assert sqlite3.connect(tmp_path / "old.sqlite").execute(
+        "SELECT COUNT(*) FROM entries").fetchone()[0] == 6

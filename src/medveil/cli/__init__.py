@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from medveil._version import __version__
-from medveil.cli import _ledger, _site
+from medveil.cli import _federation, _ledger, _site, _stats
 from medveil.cli._common import configure_logging, console, handled
 
 __all__ = ["app", "main"]
@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 app.add_typer(_site.app, name="site")
 app.add_typer(_ledger.app, name="ledger")
+app.add_typer(_federation.node_app, name="node")
+app.add_typer(_federation.identity_app, name="identity")
+app.add_typer(_federation.federation_app, name="federation")
+app.add_typer(_stats.app, name="stats")
 
 
 def _version(value: bool) -> None:

@@ -19,6 +19,7 @@ from medveil.ledger import (
     SIG_COSIGNATURE_V1,
     Entry,
     Verifier,
+    check_witnessed,
     export_proof,
     raw_key_verifier,
     read_proof,
@@ -68,7 +69,12 @@ def show(
 
 
 @app.command("verify")
-def verify(site_dir: SiteDir) -> None:
+def verify(
+    site_dir: SiteDir,
+    peer: Annotated[list[Path] | None, typer.Option(
+        help="Another site folder: check neither log forked since the other cosigned it "
+             "(repeatable).")] = None,
+) -> None:
     """Recompute the whole tree and check every checkpoint and cosignature.
 
     Exits 1 and lists every problem (with the entry index) if anything changed.
@@ -92,6 +98,14 @@ def verify(site_dir: SiteDir) -> None:
         console.print(f"  {report.cosignatures} witness cosignatures verified; latest "
                       f"checkpoint cosigned by: {', '.join(report.witnesses) or 'none'}",
                       highlight=False)
+        for peer_dir in peer or []:
+            other = Site.open(peer_dir)
+            with site.open_ledger() as mine, other.open_ledger() as theirs:
+                for w, lg in ((mine, theirs), (theirs, mine)):
+                    size = check_witnessed(w, lg)
+                    seen = "never cosigned" if size is None else f"consistent at size {size}"
+                    console.print(f"  {w.origin} witnessed {lg.origin}: {seen}",
+                                  highlight=False)
 
 
 @app.command("checkpoint")

@@ -9,14 +9,18 @@ from typing import Annotated
 import typer
 
 from medveil.cli._common import console, handled
+from medveil.errors import InputError
 from medveil.ledger import SIG_COSIGNATURE_V1, Verifier
 from medveil.site import (
+    SITE_TOML,
     Site,
     cert_fingerprint,
     init_site,
     load_certificate,
+    load_public_identity,
     read_public_pem,
 )
+from medveil.site._edit import grant_access
 
 app = typer.Typer(help="Create and inspect site folders (one per institution).",
                   no_args_is_help=True)
@@ -63,3 +67,56 @@ def show(
             return
         for k in ("name", "ledger_vkey", "cosigner_vkey", "tls_sha256"):
             console.print(f"{k:14} {info[k]}", highlight=False)
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+@app.command("grant")
+def grant(
+    directory: Annotated[Path, typer.Argument(help="Site folder.")],
+    name: Annotated[str, typer.Option(help="Who (a label for the ledger and messages).")],
+    key: Annotated[str | None, typer.Option(help="Base64 Ed25519 public key.")] = None,
+    pubkey: Annotated[Path | None, typer.Option(help="Or: a PEM public key file.")] = None,
+    role: Annotated[str, typer.Option(help="researcher | coordinator | auditor")]
+    = "researcher",
+    datasets: Annotated[str, typer.Option(help="Comma-separated dataset patterns.")] = "*",
+    operations: Annotated[str, typer.Option(help="Comma-separated operation patterns.")]
+    = "stats.*,datasets.list,ledger.witness",
+) -> None:
+    """Allow a requester key to run operations on datasets at this site."""
+    with handled():
+        site = Site.open(directory)
+        if (key is None) == (pubkey is None):
+            raise InputError("give exactly one of --key or --pubkey", field="--key")
+        if pubkey is not None:
+            from medveil.federation._auth import public_key_b64
+
+            key = public_key_b64(load_public_identity(pubkey))
+        assert key is not None
+        grant_access(site.path(SITE_TOML), site.config, name=name, key=key, role=role,
+                     datasets=_split(datasets), operations=_split(operations))
+        console.print(f"granted {name} ({role}) {operations} on {datasets} at {site.name}",
+                      highlight=False)
+
+
+@app.command("add-dataset")
+def add_dataset_cmd(
+    directory: Annotated[Path, typer.Argument(help="Site folder.")],
+    name: Annotated[str, typer.Option(help="Dataset name used in queries.")],
+    path: Annotated[str, typer.Option(help="File, relative to the site folder.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv | parquet | duckdb")] = None,
+    table: Annotated[str | None, typer.Option(help="Table name in a DuckDB file.")] = None,
+    identifiers: Annotated[str, typer.Option(
+        help="Comma-separated identifying columns, never queryable.")] = "",
+) -> None:
+    """Register a table the node serves (checked to load with DuckDB first)."""
+    with handled():
+        from medveil.federation._data import add_dataset
+
+        site = Site.open(directory)
+        rows = add_dataset(site, name=name, path=path, fmt=fmt, table=table,
+                           identifiers=_split(identifiers))
+        console.print(f"registered dataset {name} ({rows} rows) at {site.name}",
+                      highlight=False)

@@ -1,19 +1,27 @@
 """`medveil demo`: the platform on synthetic hospitals, end to end.
 
-Today (foundation): three hospital sites, audit events in each ledger, mutual
-witnessing, verification, an offline proof — then a one-byte change to a
-ledger file and a forked log, both caught.
+1. Three synthetic colorectal-cancer hospitals (5,000 / 3,000 / 2,000 patients,
+   not identically distributed) each get a site folder, keys, a dataset with its
+   identifying columns withheld, and a researcher granted access.
+2. Real nodes start on loopback; a federated descriptive study runs through
+   secure aggregation; every result is printed beside the pooled computation;
+   an HTML report with charts is written; the nodes cosign each other's ledgers.
+3. The ledgers verify — then one byte of one ledger file is changed and a
+   forked log is offered to a witness, and both are caught.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import shutil
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from medveil.demo._study import run_study, setup_sites
 from medveil.errors import IntegrityError, LedgerTampered, StateError
 from medveil.ledger import (
     Entry,
@@ -24,7 +32,6 @@ from medveil.ledger import (
     verify_proof_document,
     witness_round,
 )
-from medveil.site import Site, init_site
 
 __all__ = ["run_demo"]
 
@@ -32,22 +39,11 @@ MARKER = ".medveil-demo"
 SITES = ("hospital-a", "hospital-b", "hospital-c")
 
 
-def _events(site: Site, researcher: str) -> list[Entry]:
-    """Audit events a node records during a small study (no patient values)."""
-    rid = hashlib.sha256(site.name.encode()).hexdigest()[:12]
-    return [
-        Entry(actor=site.actor, op="dataset.register", decision="info", dataset="crc_cohort",
-              reason="registered table data/crc.parquet", params={"rows": 1200, "columns": 18}),
-        Entry(actor=researcher, op="query.count", decision="release", dataset="crc_cohort",
-              reason="every released cell >= 5", request_id=f"req-{rid}-1",
-              params={"by": ["stage", "sex"], "min_cell": 5},
-              result_sha256=hashlib.sha256(b"masked-counts-" + rid.encode()).hexdigest()),
-        Entry(actor=researcher, op="query.count", decision="refuse", dataset="crc_cohort",
-              reason="cell count 3 is below the threshold 5", request_id=f"req-{rid}-2",
-              params={"by": ["stage", "sex", "ethnicity"], "min_cell": 5}),
-        Entry(actor=researcher, op="export.rows", decision="deny", dataset="crc_cohort",
-              reason="row-level export is not an allowed operation", request_id=f"req-{rid}-3"),
-    ]
+def _first_release(ledger: Ledger) -> int:
+    for i, data in ledger.iter_entries():
+        if Entry.decode(data).decision == "release":
+            return i
+    raise StateError("demo: no release in the ledger")
 
 
 def _prepare(workdir: Path) -> None:
@@ -62,38 +58,32 @@ def _prepare(workdir: Path) -> None:
 
 def _flip_entry_byte(ledger_path: Path, entry: bytes) -> None:
     """Change one byte of a stored entry in the SQLite file, as an intruder would."""
+    with contextlib.closing(sqlite3.connect(ledger_path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # bring every page into the file
     raw = bytearray(ledger_path.read_bytes())
     at = raw.find(entry)
     if at < 0:
         raise StateError("demo: could not find the entry in the ledger file")
-    target = at + entry.index(b"cell count 3") + len("cell count ")
-    raw[target] = ord("8")  # "cell count 3" -> "cell count 8"
+    target = at + entry.index(b'"decision":"release"') + len('"decision":"')
+    raw[target] = ord("R")  # "release" -> "Release"
     ledger_path.write_bytes(bytes(raw))
 
 
-def run_demo(workdir: Path, console: Console) -> None:
+def run_demo(workdir: Path, console: Console, *, sizes: Sequence[int] = (5000, 3000, 2000),
+             seed: int = 2026) -> None:
     """Run the demo in ``workdir`` (recreated), printing what happens."""
     _prepare(workdir)
-    console.rule("[bold]medveil demo: three hospitals, one tamper-evident audit trail")
-    sites = [init_site(workdir / n, n) for n in SITES]
-    researcher = hashlib.sha256(b"demo researcher key").hexdigest()[:32]
-    for site in sites:
-        with site.open_ledger(write=True) as ledger:
-            ledger.append(_events(site, researcher))
-    console.print(f"created {len(sites)} sites in {workdir}, each with keys, site.toml and a "
-                  "ledger of audit events")
+    console.rule("[bold]medveil demo: a federated study across three hospitals")
+    sites, key_path, pooled = setup_sites(workdir, sizes, seed)
+    listing = ", ".join(f"{s.name}: {n:,} patients" for s, n in zip(sites, sizes, strict=True))
+    console.print(f"created {len(sites)} hospital sites in {workdir} ({listing}); identifying "
+                  "columns (names, resident IDs, phones, MRNs) are withheld by each site.toml",
+                  highlight=False)
+    run_study(sites, key_path, pooled, workdir, console)
 
-    # Every hospital witnesses the other two.
-    for w_site in sites:
-        with w_site.open_ledger(write=True) as w_ledger:
-            w = w_site.witness(w_ledger)
-            for l_site in sites:
-                if l_site is not w_site:
-                    with l_site.open_ledger(write=True) as l_ledger:
-                        witness_round(l_ledger, w)
-    console.print("each site cosigned the others' checkpoints after checking consistency")
+    console.rule("[bold]the audit trail")
 
-    table = Table(title="medveil ledger verify")
+    table = Table(title="medveil ledger verify (after the study and cross-site witnessing)")
     for col in ("site", "entries", "checkpoints", "cosignatures", "latest cosigned by", "result"):
         table.add_column(col)
     for site in sites:
@@ -106,19 +96,26 @@ def run_demo(workdir: Path, console: Console) -> None:
     # An offline proof that anyone can check with hospital-a's public key.
     a = sites[0]
     with a.open_ledger() as ledger:
-        doc = export_proof(ledger, 2)
-    proof = verify_proof_document(doc, a.verifier())
-    console.print(f"offline proof: entry 2 of {a.name} ({proof.entry.op}, "
-                  f"{proof.entry.decision}) verified against its signed checkpoint of size "
-                  f"{proof.checkpoint.size} with the public key alone")
+        first_release = _first_release(ledger)
+        doc = export_proof(ledger, first_release)
+    proof = verify_proof_document(doc, a.verifier(), witnesses=[
+        s.witness_cosigner() for s in sites[1:]])
+    console.print(f"offline proof: entry {first_release} of {a.name} ({proof.entry.op}, "
+                  f"{proof.entry.decision}, result sha256 "
+                  f"{(proof.entry.result_sha256 or '')[:12]}…) "
+                  f"verified against its checkpoint of size {proof.checkpoint.size} with "
+                  f"public keys alone, cosigned by {', '.join(proof.witnesses)}",
+                  highlight=False)
 
     # Tamper with one byte of hospital-b's ledger file.
     b = sites[1]
     with b.open_ledger() as ledger:
-        victim = ledger.entry(3)
+        victim_index = _first_release(ledger)
+        victim = ledger.entry(victim_index)
     _flip_entry_byte(b.ledger_path, victim)
     console.print(f"\n[bold]changing one byte[/] of {b.ledger_path} "
-                  "(entry 3: 'cell count 3' -> 'cell count 8') ...")
+                  f"(entry {victim_index}: decision 'release' -> 'Release') ...",
+                  highlight=False)
     try:
         with b.open_ledger() as ledger:
             verify_ledger(ledger)
@@ -133,10 +130,10 @@ def run_demo(workdir: Path, console: Console) -> None:
     c = sites[2]
     forged_path = workdir / "hospital-c-forged.sqlite"
     forged = Ledger.create(forged_path, c.signer())
-    forged.append(_events(c, researcher)[:2])
-    forged.append([Entry(actor=c.actor, op="query.count", decision="release",
-                         dataset="crc_cohort", reason="rewritten history")])
-    forged.append([Entry(actor=c.actor, op="site.note", decision="info", reason="padding")] * 4)
+    with c.open_ledger() as real:
+        forged.append([Entry.decode(real.entry(0))])
+        forged.append([Entry(actor=c.actor, op="stats.count", decision="release",
+                             dataset="crc", reason="rewritten history")] * real.size)
     with a.open_ledger(write=True) as a_ledger:
         try:
             witness_round(forged, a.witness(a_ledger))

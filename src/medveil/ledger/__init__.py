@@ -42,7 +42,7 @@ from medveil.ledger._proof import (
 )
 from medveil.ledger._store import Cosigned, Ledger
 from medveil.ledger._verify import Problem, VerifyReport, verify_ledger
-from medveil.ledger._witness import LogInconsistent, Witness, witness_round
+from medveil.ledger._witness import LogInconsistent, Witness, check_witnessed, witness_round
 
 __all__ = [
     "EMPTY_ROOT",
@@ -62,6 +62,7 @@ __all__ = [
     "Witness",
     "actor_id",
     "canonical_json",
+    "check_witnessed",
     "consistency_proof",
     "export_proof",
     "inclusion_proof",

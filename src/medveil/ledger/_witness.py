@@ -107,6 +107,29 @@ class Witness:
         return 0 if prev is None else prev[1]
 
 
+def check_witnessed(witness: Ledger, log_ledger: Ledger) -> int | None:
+    """Check ``log_ledger`` still extends the checkpoint ``witness`` last cosigned for it.
+
+    Returns the witnessed size (None if the witness never cosigned this log);
+    raises LogInconsistent if the log's tree at that size has another root (it
+    forked or was rewritten after the witness saw it) or if it shrank.
+    """
+    prev = witness.witnessed(log_ledger.origin)
+    if prev is None:
+        return None
+    vkey, size, root = prev
+    if vkey != log_ledger.verifier.vkey:
+        raise LogInconsistent(f"log {log_ledger.origin} has a different key from the one "
+                              f"{witness.origin} witnessed")
+    if size > log_ledger.size:
+        raise LogInconsistent(f"log {log_ledger.origin} has {log_ledger.size} entries, fewer "
+                              f"than the {size} that {witness.origin} cosigned")
+    if log_ledger.root(size) != root:
+        raise LogInconsistent(f"log {log_ledger.origin} at size {size} differs from the "
+                              f"checkpoint {witness.origin} cosigned: it forked or was rewritten")
+    return size
+
+
 def witness_round(log_ledger: Ledger, witness: Witness) -> int:
     """One local witnessing exchange: ``log_ledger`` checkpoints, ``witness`` cosigns.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from medveil.site._config import SiteConfig, load_config
+from medveil.site._edit import access_block, append_block, dataset_block
 from medveil.site._keys import (
     cert_fingerprint,
     load_certificate,
@@ -17,7 +18,10 @@ __all__ = [
     "VKEY_FILE",
     "Site",
     "SiteConfig",
+    "access_block",
+    "append_block",
     "cert_fingerprint",
+    "dataset_block",
     "init_site",
     "load_certificate",
     "load_config",

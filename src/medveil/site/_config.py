@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -50,10 +51,77 @@ class LedgerSection(_Strict):
         return v
 
 
+class DisclosureSection(_Strict):
+    """Disclosure control applied by this node to every release."""
+
+    min_cell: int = Field(default=5, ge=1)
+    min_records: int = Field(default=10, ge=1)
+    min_sites: int = Field(default=3, ge=2)
+
+
+class DatasetSection(_Strict):
+    """A table this node serves read-only."""
+
+    name: str
+    path: str
+    format: Literal["csv", "parquet", "duckdb"] | None = None
+    table: str | None = None  # for DuckDB database files
+    identifiers: list[str] = Field(default_factory=list)  # never usable in any query
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError("lowercase letters, digits, '.', '_' or '-'")
+        return v
+
+    @property
+    def resolved_format(self) -> str:
+        if self.format:
+            return self.format
+        suffix = self.path.rsplit(".", 1)[-1].lower()
+        return {"csv": "csv", "tsv": "csv", "parquet": "parquet", "pq": "parquet",
+                "duckdb": "duckdb", "db": "duckdb"}.get(suffix, "csv")
+
+
+class AccessRule(_Strict):
+    """Who may do what: a requester's Ed25519 key, its role, datasets and operations."""
+
+    name: str
+    key: str  # base64 of the raw 32-byte Ed25519 public key
+    role: Literal["researcher", "coordinator", "auditor"] = "researcher"
+    datasets: list[str] = Field(default_factory=lambda: ["*"])
+    operations: list[str] = Field(default_factory=lambda: ["stats.*"])
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        try:
+            raw = base64.b64decode(v, validate=True)
+        except ValueError:
+            raise ValueError("not base64") from None
+        if len(raw) != 32:
+            raise ValueError("an Ed25519 public key is 32 bytes")
+        return v
+
+
+class FederationSection(_Strict):
+    """The membership this node trusts for peers' key-agreement and identity keys."""
+
+    members: str = "federation.toml"
+
+
 class SiteConfig(_Strict):
     site: SiteSection
     keys: KeysSection = KeysSection()
     ledger: LedgerSection
+    disclosure: DisclosureSection = DisclosureSection()
+    datasets: list[DatasetSection] = Field(default_factory=list)
+    access: list[AccessRule] = Field(default_factory=list)
+    federation: FederationSection = FederationSection()
+
+    def dataset(self, name: str) -> DatasetSection | None:
+        return next((d for d in self.datasets if d.name == name), None)
 
 
 def load_config(path: Path) -> SiteConfig:

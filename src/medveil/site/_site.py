@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medveil.errors import InputError, IntegrityError, StateError
-from medveil.ledger import Entry, Ledger, Signer, Verifier, Witness, actor_id
+from medveil.ledger import (
+    SIG_COSIGNATURE_V1,
+    Entry,
+    Ledger,
+    Signer,
+    Verifier,
+    Witness,
+    actor_id,
+)
 from medveil.ledger._note import raw_public_key
 from medveil.site._config import NAME_RE, SiteConfig, load_config
 from medveil.site._keys import (
@@ -63,6 +71,33 @@ origin = "medveil/{name}"
 # Sign a checkpoint when at least this many entries were appended since the
 # last one (1: every append is covered by a signature at once).
 checkpoint_interval = 1
+
+[disclosure]
+# Every count this node contributes to a released cell is 0 or >= min_cell;
+# every query must cover >= min_records rows here; secure aggregations need
+# >= min_sites participants.
+min_cell = 5
+min_records = 10
+min_sites = 3
+
+[federation]
+# The consortium membership this node trusts (peers' identity, key-agreement and
+# TLS keys), e.g. written by `medveil federation init` and checked out of band.
+members = "federation.toml"
+
+# Datasets this node serves read-only (CSV, Parquet, or a DuckDB table):
+# [[datasets]]
+# name = "crc"
+# path = "data/crc.parquet"
+# identifiers = ["patient_name", "resident_id", "phone", "mrn"]   # never queryable
+#
+# Who may do what (add with `medveil site grant`):
+# [[access]]
+# name = "dr-li"
+# key = "<base64 Ed25519 public key>"     # from `medveil identity init`
+# role = "researcher"
+# datasets = ["crc"]
+# operations = ["stats.*"]
 """
 
 
@@ -113,6 +148,11 @@ class Site:
         """This site's actor id in ledger entries, from its identity public key."""
         pub = load_public_identity(self.path(self.config.keys.identity).with_suffix(".pub"))
         return actor_id(raw_public_key(pub))
+
+    def witness_cosigner(self) -> Verifier:
+        """The key others use to check this site's witness cosignatures (type 0x04)."""
+        v = self.verifier()
+        return Verifier(v.name, v.public_key, SIG_COSIGNATURE_V1)
 
     def open_ledger(self, *, write: bool = False) -> Ledger:
         """Open the site's ledger; ``write`` loads the private key for appending."""

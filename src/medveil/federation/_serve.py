@@ -1,0 +1,60 @@
+"""Running a node: uvicorn with the site's TLS certificate."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from medveil.errors import InputError
+from medveil.federation._membership import Federation, load_federation
+from medveil.federation._node import NodeService, create_app
+from medveil.site import Site
+
+log = logging.getLogger(__name__)
+
+
+def node_federation(site: Site, override: Path | None = None) -> Federation:
+    """The membership a node trusts: ``override`` or site.toml's [federation] members."""
+    path = override or site.path(site.config.federation.members)
+    return load_federation(path)
+
+
+def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8443,
+          federation: Path | None = None, port_file: Path | None = None,
+          log_level: str = "warning") -> None:
+    """Serve a site's node until interrupted. ``port=0`` picks a free port.
+
+    When ``port_file`` is given, the bound port is written there (atomically)
+    once the socket listens, which is how local mode learns it.
+    """
+    site = Site.open(site_dir)
+    fed = node_federation(site, federation)
+    service = NodeService(site, fed)
+    app = create_app(service)
+    keys = site.config.keys
+    try:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror})",
+                         field="--port") from None
+    sock.listen(128)
+    bound = sock.getsockname()[1]
+    config = uvicorn.Config(app, ssl_keyfile=str(site.path(keys.tls_key)),
+                            ssl_certfile=str(site.path(keys.tls_cert)), log_level=log_level,
+                            access_log=False, timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    if port_file is not None:
+        tmp = port_file.with_name(port_file.name + ".tmp")
+        tmp.write_text(str(bound))
+        os.replace(tmp, port_file)
+    log.warning("node %s listening on https://%s:%d", site.name, host, bound)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        service.close()
