@@ -218,3 +218,20 @@ def test_property_sum_of_encodings_decodes_to_the_sum(sites: list[list[float]]) 
 def test_property_counts(sites: list[list[int]]) -> None:
     summed = site_sum([encode_counts(np.array(s, dtype=np.int64)) for s in sites])
     assert decode_counts(summed).tolist() == [sum(col) for col in zip(*sites, strict=True)]
+
+
+def test_single_limb_encoding_sums_and_bounds() -> None:
+    from medveil.crypto import decode_scaled, encode_scaled, scaled_bound
+
+    rng = np.random.default_rng(5)
+    sites = [rng.normal(0, 100, 1000) for _ in range(3)]
+    total = sum(encode_scaled(x, frac_bits=40) for x in sites)
+    got = decode_scaled(np.asarray(total, dtype=np.uint64), frac_bits=40)
+    np.testing.assert_allclose(got, sites[0] + sites[1] + sites[2], rtol=0, atol=3 * 2.0**-41)
+    assert scaled_bound(40) == 2.0**13
+    with pytest.raises(InputError, match="element 2"):
+        encode_scaled(np.array([1.0, -2.0, 2.0**13]), frac_bits=40)
+    with pytest.raises(InputError, match="element 0"):
+        encode_scaled(np.array([np.nan]), frac_bits=10)
+    with pytest.raises(InputError, match="frac_bits"):
+        encode_scaled(np.array([1.0]), frac_bits=60)

@@ -90,10 +90,13 @@ def test_public_surface() -> None:
         "MAX_SITES",
         "decode_counts",
         "decode_floats",
+        "decode_scaled",
         "derive_pair_key",
         "encode_counts",
         "encode_floats",
+        "encode_scaled",
         "mask",
+        "scaled_bound",
         "pair_stream",
         "unmask_sum",
     }

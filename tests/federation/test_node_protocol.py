@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from medveil.errors import DisclosureRefusal, PolicyRefusal
+from medveil.errors import DisclosureRefusal, InputError, PolicyRefusal
 from medveil.federation import (
     Coordinator,
     Federation,
@@ -138,7 +138,13 @@ def test_secure_sum_equals_plain_sum_over_http(study: Study) -> None:
         secure = coord.aggregate("bench.vector", "-", None, {"length": 1000, "seed": 5})
         plain = coord.aggregate("bench.vector", "-", None, {"length": 1000, "seed": 5},
                                 secure=False)
+        one_limb = coord.aggregate("bench.vector", "-", None, {"length": 1000, "seed": 5},
+                                   frac_bits=40)
+        with pytest.raises(InputError, match="single-limb range"):
+            coord.aggregate("bench.vector", "-", None, {"length": 1000, "seed": 5},
+                            frac_bits=52)  # |x| must stay below 2: the node refuses
     np.testing.assert_allclose(secure.sums["v"], plain.sums["v"], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(one_limb.sums["v"], plain.sums["v"], rtol=0, atol=3 * 2.0**-41)
     assert secure.n_sites == 3
 
 

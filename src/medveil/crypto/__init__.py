@@ -19,8 +19,11 @@ from medveil.crypto._fixedpoint import (
     MAX_SITES,
     decode_counts,
     decode_floats,
+    decode_scaled,
     encode_counts,
     encode_floats,
+    encode_scaled,
+    scaled_bound,
 )
 from medveil.crypto._secagg import derive_pair_key, mask, pair_stream, unmask_sum
 
@@ -31,10 +34,13 @@ __all__ = [
     "MAX_SITES",
     "decode_counts",
     "decode_floats",
+    "decode_scaled",
     "derive_pair_key",
     "encode_counts",
     "encode_floats",
+    "encode_scaled",
     "mask",
     "pair_stream",
+    "scaled_bound",
     "unmask_sum",
 ]

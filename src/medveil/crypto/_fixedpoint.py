@@ -33,6 +33,15 @@ The bound is taken from the hi limb, not from v fitting an int64 (which would al
 float64 (scaling by 2^48 and ``rint`` are exact) and as its two limbs, each computed exactly.
 It leaves room for clinical sums such as Σage² over 10^6 rows ≈ 6.4e9 (≈ 2^32.6) per site.
 
+Single-limb floats (a scale chosen per request)
+-----------------------------------------------
+``encode_scaled(x, frac_bits=F)`` is the plain "integers mod 2^64" encoding: one limb
+``v = rint(x * 2^F)`` (signed, two's complement), resolution 2^-F, for callers that know the
+magnitude of what they sum (e.g. vectors of bounded scores). Each element must satisfy
+|x| < 2^(53 - F) so that v is exact in float64 and the sum of ``MAX_SITES`` values fits
+(|Σv| < 2^63); anything else is refused naming the element. It sends half the bytes of the
+two-limb encoding; the statistics use the two-limb encoding, which needs no magnitude.
+
 Counts
 ------
 A count ``c`` is one limb, itself: 0 ≤ c < 2^53 = 9,007,199,254,740,992 (so a count can also
@@ -122,6 +131,48 @@ def decode_floats(summed: NDArray[np.uint64]) -> NDArray[np.float64]:
     rest = np.left_shift(hl, np.uint64(LIMB_BITS)) + lo  # < 2^52 + 2^42: exact in float64
     total = np.ldexp(hh.astype(np.float64), _SPLIT_BITS + LIMB_BITS) + rest.astype(np.float64)
     result: NDArray[np.float64] = np.ldexp(total, -FRAC_BITS)
+    return result
+
+
+MAX_SCALED_FRAC_BITS = 52
+
+
+def scaled_bound(frac_bits: int) -> float:
+    """Largest |x| (exclusive) :func:`encode_scaled` accepts at ``frac_bits``."""
+    return float(2.0 ** (53 - frac_bits))
+
+
+def encode_scaled(x: NDArray[np.float64], *, frac_bits: int) -> NDArray[np.uint64]:
+    """Encode floats as one fixed-point limb at scale 2^-frac_bits, shape ``(1, n)``.
+
+    Raises :class:`InputError` naming the first element that is not finite or has
+    |x| >= 2^(53 - frac_bits); the message names its index, never its value.
+    """
+    if not 0 <= frac_bits <= MAX_SCALED_FRAC_BITS:
+        raise InputError(f"frac_bits must be in 0..{MAX_SCALED_FRAC_BITS}")
+    arr = _as_1d(x, "float vector", "fiu", "a real number type").astype(np.float64, copy=False)
+    bound = scaled_bound(frac_bits)
+    bad = ~(np.abs(arr) < bound)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise InputError(f"element {index} is not a finite number below {bound!r} in magnitude "
+                         f"(single-limb range at frac_bits={frac_bits})")
+    v = np.rint(np.ldexp(arr, frac_bits))
+    return v.astype(np.int64).view(np.uint64).reshape(1, -1)
+
+
+def decode_scaled(summed: NDArray[np.uint64], *, frac_bits: int) -> NDArray[np.float64]:
+    """Decode a summed single limb, shape ``(1, n)``, at scale 2^-frac_bits."""
+    limbs = _as_limbs(summed, 1)
+    total = limbs[0].view(np.int64)
+    bad = (total > np.int64(MAX_SITES * (2**53 - 1))) | (total < np.int64(-MAX_SITES * (2**53 - 1)))
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise IntegrityError(
+            f"element {index} of the summed limb is out of range: a masked vector is missing "
+            "or corrupt"
+        )
+    result: NDArray[np.float64] = np.ldexp(total.astype(np.float64), -frac_bits)
     return result
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from medveil.analysis import Totals
-from medveil.crypto import decode_counts, decode_floats, unmask_sum
+from medveil.crypto import decode_counts, decode_floats, decode_scaled, unmask_sum
 from medveil.errors import DisclosureRefusal, IntegrityError, MedveilError
 from medveil.federation._client import NodeClient, NodeUnavailable
 from medveil.federation._membership import Federation
@@ -65,7 +65,14 @@ class Coordinator:
     # -- secure aggregation rounds ----------------------------------------------------------
 
     def aggregate(self, op: str, dataset: str, where: str | None,
-                  params: Mapping[str, Any], *, secure: bool = True) -> Totals:
+                  params: Mapping[str, Any], *, secure: bool = True,
+                  frac_bits: int | None = None) -> Totals:
+        """One round of ``op`` at every active node; the pooled totals.
+
+        ``frac_bits``: None sends floats as exact two-limb fixed point; an integer
+        sends one limb at scale 2^-frac_bits (half the bytes; nodes refuse values
+        of magnitude 2^(53 - frac_bits) or more).
+        """
         while True:
             if len(self.active) < self.min_sites:
                 raise DisclosureRefusal(
@@ -74,7 +81,8 @@ class Coordinator:
             participants = list(self.active)
             rid = secrets.token_hex(16)
             payload = {"request_id": rid, "op": op, "dataset": dataset, "where": where,
-                       "params": dict(params), "participants": participants, "secure": secure}
+                       "params": dict(params), "participants": participants, "secure": secure,
+                       "frac_bits": frac_bits}
             if self._progress:
                 self._progress(f"round {self.rounds + 1}: {op} at {len(participants)} sites")
             futures = {n: self._pool.submit(self.clients[n].post_frame, "/v1/compute", payload)
@@ -102,10 +110,10 @@ class Coordinator:
                     self.dropped[n] = why
                 continue
             self.rounds += 1
-            return self._combine(frames, rid, participants, secure)
+            return self._combine(frames, rid, participants, secure, frac_bits)
 
     def _combine(self, frames: Mapping[str, Frame], rid: str, participants: Sequence[str],
-                 secure: bool) -> Totals:
+                 secure: bool, frac_bits: int | None) -> Totals:
         first = frames[participants[0]]
         shapes = first.meta.get("shapes")
         if not isinstance(shapes, dict):
@@ -124,8 +132,10 @@ class Coordinator:
                 total = np.sum(np.stack(parts), axis=0)
             elif kind == "cells":
                 total = decode_counts(unmask_sum(parts))
-            else:
+            elif frac_bits is None:
                 total = decode_floats(unmask_sum(parts))
+            else:
+                total = decode_scaled(unmask_sum(parts), frac_bits=frac_bits)
             (cells if kind == "cells" else sums)[name] = np.asarray(total).reshape(shape)
         levels: dict[str, set[str]] = {}
         for f in frames.values():

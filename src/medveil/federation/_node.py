@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from medveil._version import __version__
 from medveil.analysis import NODE_OPS, Contribution, parse_where
-from medveil.crypto import encode_counts, encode_floats, mask
+from medveil.crypto import encode_counts, encode_floats, encode_scaled, mask
 from medveil.errors import (
     DisclosureRefusal,
     InputError,
@@ -204,13 +204,18 @@ class NodeService:
                 if not req.secure:
                     arrays[f"{kind}/{key}"] = a.astype("<i8" if kind == "cells" else "<f8")
                     continue
-                enc = (encode_counts(a.astype(np.int64).ravel()) if kind == "cells"
-                       else encode_floats(a.astype(np.float64).ravel()))
+                if kind == "cells":
+                    enc = encode_counts(a.astype(np.int64).ravel())
+                elif req.frac_bits is None:
+                    enc = encode_floats(a.astype(np.float64).ravel())
+                else:
+                    enc = encode_scaled(a.astype(np.float64).ravel(), frac_bits=req.frac_bits)
                 arrays[f"{kind}/{key}"] = mask(enc, me=self.me, my_private=self._kex,
                                                peers=peers, request_id=req.request_id,
                                                participants=participants)
         meta = {"site": self.me, "request_id": req.request_id, "shapes": shapes,
-                "levels": {k: list(v) for k, v in c.levels.items()}, "secure": req.secure}
+                "levels": {k: list(v) for k, v in c.levels.items()}, "secure": req.secure,
+                "frac_bits": req.frac_bits}
         return Frame(arrays, meta)
 
     # -- witnessing ------------------------------------------------------------------------

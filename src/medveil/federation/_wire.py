@@ -41,7 +41,7 @@ class Frame:
 
 def encode_frame(frame: Frame) -> bytes:
     entries = []
-    chunks: list[bytes] = []
+    chunks: list[memoryview] = []
     offset = 0
     for name, arr in frame.arrays.items():
         a = np.ascontiguousarray(arr)
@@ -49,11 +49,12 @@ def encode_frame(frame: Frame) -> bytes:
         code = dt.str
         if code not in DTYPES:
             raise InputError(f"array {name!r} has unsupported dtype {a.dtype}")
-        data = a.astype(DTYPES[code], copy=False).tobytes()
+        a = np.ascontiguousarray(a.astype(DTYPES[code], copy=False))
+        data = a.reshape(-1).view(np.uint8).data  # a view: no copy until the final join
         entries.append({"name": name, "dtype": code, "shape": list(a.shape),
-                        "offset": offset, "nbytes": len(data)})
+                        "offset": offset, "nbytes": data.nbytes})
         chunks.append(data)
-        offset += len(data)
+        offset += data.nbytes
     header = json.dumps({"arrays": entries, "meta": dict(frame.meta)},
                         separators=(",", ":"), allow_nan=False).encode()
     return b"".join([MAGIC, struct.pack("<I", len(header)), header, *chunks])
@@ -115,6 +116,9 @@ class ComputeRequest(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     participants: list[str] = Field(min_length=1, max_length=1024)
     secure: bool = True
+    # None: floats travel as exact two-limb fixed point (scale 2^-48, no magnitude needed);
+    # an int F: one limb at scale 2^-F, for callers that bound their values (|x| < 2^(53-F)).
+    frac_bits: int | None = Field(default=None, ge=0, le=52)
 
 
 class CheckpointRequest(_Strict):
