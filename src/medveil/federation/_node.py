@@ -332,9 +332,8 @@ def create_app(service: NodeService) -> FastAPI:
     @app.get("/health")
     def health() -> dict[str, Any]:
         """Liveness, version and the node's peak memory (an operational figure)."""
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"status": "ok", "site": service.me, "version": __version__,
-                "peak_rss_mb": round(peak, 1)}
+                "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
     @app.get("/v1/identity")
     def identity() -> dict[str, Any]:
@@ -410,6 +409,19 @@ def create_app(service: NodeService) -> FastAPI:
 
 class _TooLarge(Exception):
     pass
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: on Linux the latter
+    carries over the parent's RSS at fork, which would charge the launcher to the node."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def _in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
