@@ -28,7 +28,8 @@ def append_block(site_toml: Path, block: str) -> SiteConfig:
         config = load_config(tmp)
     except ConfigError as exc:
         tmp.unlink(missing_ok=True)
-        raise ConfigError(f"the change would not validate: {exc}", path=site_toml) from None
+        raise ConfigError(f"the change would not validate: {exc.args[0]}", path=site_toml,
+                          field=exc.field) from None
     os.replace(tmp, site_toml)
     return config
 
