@@ -36,6 +36,8 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/secagg.py
+	$(BIN)/python bench/stats.py
 
 clean:
 	rm -rf $(VENV) .demo medveil-demo .pytest_cache .mypy_cache .ruff_cache
