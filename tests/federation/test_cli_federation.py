@@ -108,3 +108,17 @@ def test_stats_local_mode_starts_and_stops_nodes(study: Study) -> None:
     est = json.loads(res.stdout)["estimates"][0]
     exact = float(study.pooled.age.quantile(0.5, interpolation="lower"))
     assert est["lo"] < exact <= est["hi"]
+
+
+def test_ledger_verify_with_peers_after_a_study(study: Study) -> None:
+    a, b = study.sites[0].root, study.sites[1].root
+    # Nodes are running; verification reads the SQLite files read-only alongside them.
+    fed = replace(study.fed, members=study.fed.members[:3])
+    from medveil.federation import Coordinator
+
+    with Coordinator(fed, study.key) as coord:
+        coord.witness()
+    res = cli("ledger", "verify", a, "--peer", b)
+    assert res.exit_code == 0, res.output
+    assert "medveil/site-a witnessed medveil/site-b: consistent at size" in res.stdout
+    assert "medveil/site-b witnessed medveil/site-a: consistent at size" in res.stdout

@@ -317,6 +317,10 @@ def create_app(service: NodeService) -> FastAPI:
                                dataset=dataset, params=params, result=result,
                                request_id=request_id)
             return Response(result, media_type=FRAME_MEDIA_TYPE)
+        if log_allow:
+            body = json.dumps(result, sort_keys=True, default=str).encode()
+            service.record(requester, op_name, "allow", "answered", dataset=dataset,
+                           params=params, result=body, request_id=request_id)
         return JSONResponse(result)
 
     @app.exception_handler(AuthError)
@@ -372,8 +376,7 @@ def create_app(service: NodeService) -> FastAPI:
             service.authorize(requester, "datasets.list", None)
             return service.datasets()
 
-        response: Response = await _in_thread(_run, "datasets.list", requester, listing,
-                                              log_allow=False)
+        response: Response = await _in_thread(_run, "datasets.list", requester, listing)
         return response
 
     def _witness_endpoint(path: str, model: Any, method_name: str) -> None:
