@@ -35,8 +35,6 @@ seed, so the same seed always gives the same hospitals (no global RNG state is t
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +43,7 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
+from medveil._atomic import atomic_file
 from medveil.errors import InputError
 
 STAGES = ("I", "II", "III", "IV")
@@ -226,22 +225,12 @@ def write_site_data(df: pd.DataFrame, folder: Path, fmt: str = "parquet") -> Pat
     """
     if fmt not in ("parquet", "csv"):
         raise InputError(f"unknown format {fmt!r}; use 'parquet' or 'csv'", field="fmt")
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"crc.{fmt}"
-    fd, tmp_name = tempfile.mkstemp(prefix=".crc-", suffix=f".{fmt}.tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if fmt == "parquet":
-                df.to_parquet(f, index=False)
-            else:
-                f.write(df.to_csv(index=False).encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as f:
+        if fmt == "parquet":
+            df.to_parquet(f, index=False)
+        else:
+            f.write(df.to_csv(index=False).encode("utf-8"))
     return target
 
 

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from medveil._atomic import write_atomic
 from medveil.errors import ConfigError, InputError, StateError
 from medveil.ledger import SIG_COSIGNATURE_V1, Verifier
 from medveil.ledger._note import raw_public_key
@@ -112,9 +113,7 @@ class Federation:
         return head + "\n".join(m.to_toml() for m in self.members)
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_toml(), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, self.to_toml())
 
 
 def member_from_site(site: Site, url: str) -> Member:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medveil._atomic import write_atomic
 from medveil.errors import InputError, IntegrityError
 from medveil.ledger._entry import Entry
 from medveil.ledger._merkle import leaf_hash, verify_inclusion
@@ -120,9 +121,7 @@ def verify_proof_document(
 
 def write_proof(doc: dict[str, Any], out: Path) -> None:
     """Write a proof document atomically."""
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(out)
+    write_atomic(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_proof(path: Path) -> Any:

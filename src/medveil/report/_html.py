@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from medveil._atomic import write_atomic
 from medveil._version import __version__
 from medveil.errors import InputError
 from medveil.report._svg import escape, format_number
@@ -202,15 +201,4 @@ def render_report(
 def write_report(path: Path, html: str) -> None:
     """Write ``html`` to ``path`` (UTF-8) atomically: a reader sees the old file or the new
     one, never a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(html.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, html)

@@ -127,11 +127,18 @@ class SiteConfig(_Strict):
 def load_config(path: Path) -> SiteConfig:
     """Parse and validate a site.toml; errors name the file and the field."""
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("no site.toml: is this a site folder?", path=path) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", path=path) from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> SiteConfig:
+    """Validate site.toml text (``path`` names it in errors)."""
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML ({exc})", path=path) from None
     try:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from medveil._atomic import write_atomic
 from medveil.errors import ConfigError, InputError
-from medveil.site._config import SiteConfig, load_config
+from medveil.site._config import SiteConfig, parse_config
 
 
 def _toml_str(value: str) -> str:
@@ -22,15 +22,12 @@ def append_block(site_toml: Path, block: str) -> SiteConfig:
     """Append a TOML block; keep the change only if the whole file still validates."""
     text = site_toml.read_text(encoding="utf-8")
     new = text.rstrip("\n") + "\n\n" + block.strip("\n") + "\n"
-    tmp = site_toml.with_name(site_toml.name + ".tmp")
-    tmp.write_text(new, encoding="utf-8")
     try:
-        config = load_config(tmp)
+        config = parse_config(new, site_toml)
     except ConfigError as exc:
-        tmp.unlink(missing_ok=True)
         raise ConfigError(f"the change would not validate: {exc.args[0]}", path=site_toml,
                           field=exc.field) from None
-    os.replace(tmp, site_toml)
+    write_atomic(site_toml, new)
     return config
 
 
