@@ -273,7 +273,7 @@ _LABELED = frozenset({
     "ssn", "rid", "rid_rel", "mrn", "mrn_ba", "mrn_zy", "mrn_mz", "hpid", "mbi", "acct", "bank",
     "dl", "doc_lic", "nurse_lic", "dea", "plate", "vin", "serial", "imei", "url", "ip", "ipv4",
     "ipv6", "addr", "addr_clinic", "zip", "bio", "path_no", "acc_no", "specimen", "study_id",
-    "addr_ml", "policy",
+    "addr_ml", "policy", "city",
 })
 
 
@@ -500,7 +500,6 @@ _EN_JOBS = ("teacher", "electrician", "accountant", "bus driver", "nurse", "farm
 class _EnNote(_Note):
     lang = "en"
     choices: ClassVar[dict[str, tuple[str, ...]]] = {
-        "city": _US_CITIES,
         "state": _US_STATES,
         "dept": _EN_DEPTS,
         "insurer": _EN_INSURERS,
@@ -515,6 +514,10 @@ class _EnNote(_Note):
         "stage": _EN_STAGES,
         "drug": _EN_DRUGS,
     }
+
+    def s_city(self) -> Segment:
+        # HIPAA Safe Harbor: a city is a geographic subdivision smaller than a state.
+        return (self.rng.choice(_US_CITIES), "LOCATION")
 
     # -- people ---------------------------------------------------------------------------
     def _person(self, key: str, male: bool | None = None,
@@ -1349,8 +1352,9 @@ class _ZhNote(_Note):
     def s_province(self) -> str:
         return self._place()[0]
 
-    def s_city(self) -> str:
-        return self._place()[1]
+    def s_city(self) -> Segment:
+        # HIPAA Safe Harbor: a city (地级市/县) is a subdivision smaller than a province.
+        return (self._place()[1], "LOCATION")
 
     def s_hospital(self) -> str:
         def make() -> str:
