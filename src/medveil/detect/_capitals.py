@@ -38,7 +38,7 @@ _SHIPS = tail_alternation(["USNS", "USS", "USNV", "USCGC"])
 _TOKEN_REST = r"(?>[a-z]++(?:[A-Z][a-z]++)?+|['’][A-Z][a-z]++)(?:-[A-Z][a-z]++)?+"
 _TOKEN = r"[A-Z](?:['’][A-Z])?+[a-z]++(?:[A-Z][a-z]++)?+(?:-[A-Z][a-z]++)?+"
 
-_MONTH_TAIL = rf"\.?(?:\s+{_D}(?:st|nd|rd|th)?(?![\d:])(?:,?\s+{_Y4}(?!\d))?|,?\s+{_Y4}(?!\d))"
+_MONTH_TAIL = rf"\.?(?:\s+{_D}(?:st|nd|rd|th)?(?!\d|:\d)(?:,?\s+{_Y4}(?!\d))?|,?\s+{_Y4}(?!\d))"
 _MONTH_SET = frozenset(_MONTH_WORDS)
 _COUNTY_WORDS = frozenset(["County", "Parish", "Borough"])
 _MONTH_IN_RUN = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_MONTH_WORDS) + r")(?![a-z])")

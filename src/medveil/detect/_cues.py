@@ -60,11 +60,11 @@ _FAMILIES = (
         "Group number|Group no|Group #|Plan ID|Health plan ID|Health plan number|"
         "Health plan beneficiary number|Beneficiary ID|Beneficiary number|Medicare ID|"
         "Medicare number|Medicare no|Medicare #|Medicare|Medicaid ID|Medicaid number|"
-        "Medicaid no|Medicaid #|Medicaid|MBI|HICN|Insured ID|Insurance card number"
+        "Medicaid no|Medicaid #|Medicaid|MBI|HICN|Insured ID|Insurance card number|policy|member"
     ), _t(
         "医保卡号|医保号|医保卡|医保编号|医保号码|医疗保险号|医疗保险卡号|医疗保险编号|社保卡号|社保号|"
         "社保卡|社保编号|社会保障卡号|社会保障号|社会保障号码|新农合号|新农合卡号|新农合编号|参保号|"
-        "参保人编号|保单号|保险单号|保单号码|商业保险单号|个人医保编号"
+        "参保人编号|保单号|保险单号|保单号码|商业保险单号|个人医保编号|新农合证号|合作医疗证号"
     )),
     _Family(E.ACCOUNT, 0.9, "account:cue", "id", _t(
         "Account number|Account no|Account #|Account|Acct|Acct #|Acct no|Acct.|Bank account|Card|"
@@ -84,7 +84,7 @@ _FAMILIES = (
         "执业证书编号|执业证书号|执业证号|医师执业证书编号|医师执业证书|执业医师资格证|执业医师资格证号|"
         "医师资格证书编码|医师资格证书编号|医师资格证号|资格证书编号|资格证号|护士执业证书编号|"
         "护士执业证号|驾驶证号|驾驶证|驾照号|驾照|驾驶证编号|执照号|营业执照号|证书编号|许可证号|"
-        "执业证编号"
+        "执业证编号|执业证书编码|医师执业证书编码|驾驶证档案编号|档案编号|资格证书编码"
     )),
     _Family(E.VEHICLE, 0.9, "vehicle:cue", "plate", _t(
         "License plate|Licence plate|License plate number|Plate number|Plate no|Plate #|Plate|"
@@ -98,30 +98,34 @@ _FAMILIES = (
         "ICD serial|Model/serial|Unique device identifier"
     ), _t(
         "设备编号|设备序列号|设备号|序列号|器械编号|器械序列号|植入物编号|起搏器序列号|起搏器编号|"
-        "设备ID|串号|IMEI号|出厂编号|设备识别码|医疗器械唯一标识"
+        "设备ID|串号|IMEI号|IMEI|出厂编号|设备识别码|医疗器械唯一标识"
     )),
     _Family(E.BIOMETRIC, 0.85, "biometric:cue", "id", _t(
         "Fingerprint|Finger print|Fingerprint ID|Fingerprint template|Fingerprint hash|"
         "Retina scan|Retinal scan|Retinal scan ID|Iris scan|Iris template|Iris code|Iris ID|"
         "Voiceprint|Voice print|Voiceprint ID|Face template|Facial template|Facial recognition ID|"
-        "Palm print|Palmprint|Biometric ID|Biometric template|Biometric identifier"
+        "Palm print|Palmprint|Biometric ID|Biometric template|Biometric identifier|Template ID|"
+        "Template|Voiceprint enrollment|Palm vein|Palm vein template|Enrollment ID"
     ), _t(
         "指纹|指纹编号|指纹模板|指纹特征码|指纹ID|虹膜|虹膜编码|虹膜特征码|虹膜编号|声纹|声纹编号|"
         "掌纹|掌纹编号|人脸特征|人脸特征码|人脸识别编号|面部特征码|视网膜|视网膜扫描编号|生物特征编号|"
-        "生物识别编号"
+        "生物识别编号|声纹认证编号|认证编号|识别模板|掌静脉|掌静脉识别模板|静脉识别模板|模板编号"
     )),
     _Family(E.OTHER_ID, 0.85, "other_id:cue", "id", _t(
         "Passport|Passport number|Passport no|Passport #|Case number|Case no|Case #|Case ID|"
         "Study ID|Subject ID|Subject number|Subject no|Participant ID|Participant number|"
         "Enrollment ID|Enrolment ID|Specimen ID|Specimen number|Specimen no|Accession number|"
         "Accession no|Accession #|Sample ID|Employee ID|Employee number|Student ID|Badge number|"
+        "Specimen|Specimen #|Accession|Pathology number|Pathology #|Pathology no|"
+        "Surgical pathology|Surgical pathology #|Pathology report|Path report|Path #|"
+        "Subject|Barcode|Study subject|"
         "Military ID|Alien number|Green card number|National ID|National ID number|ID number|"
         "ID no|ID #|Identification number|Tax ID|TIN|EIN|ITIN|Screening number|Randomization number"
     ), _t(
         "护照号|护照号码|护照|军官证号|军官证|士兵证号|士兵证|港澳通行证号|港澳通行证|台胞证号|台胞证|"
         "回乡证|居留证号|居住证号|案件编号|案号|受试者编号|受试者ID|受试者号|研究编号|入组编号|随机号|"
         "筛选号|标本号|标本编号|病理号|影像号|检查号|检验号|工号|学号|职工号|证件号|证件号码|"
-        "社会信用代码|纳税人识别号"
+        "社会信用代码|纳税人识别号|检验条码|条码|条形码|标本条码|病理编号|检查编号|影像编号"
     )),
     _Family(E.CN_RESIDENT_ID, 0.9, "cn_resident_id:cue", "cnid", _t(
         "Resident ID|Resident identity card|Chinese ID|PRC ID|ID card|ID card number|ID card no"
@@ -162,9 +166,9 @@ _CUES_ZH = re.compile(alternation(_LABELS_ZH))
 
 # Between a label and its value: spaces, colons, "number", "No.", "is", "(MRN)", "为" ...
 _FILLER = (
-    r"(?:[\s:：#＃=\-–.]|\((?:[A-Za-z#/ ]{1,12}|No\.?)\)|（[^）\n]{0,10}）"
-    r"|(?:number|Number|NUMBER|num|Num|No|no|NO|Nr|ID|Id|is|was|of|code|Code|on file)\.?"
-    r"(?![A-Za-z])|号码|号|编号|为|是|码){0,8}"
+    r"(?:[\s:：#＃=\-–.]|\((?=[A-Za-z0-9]{4,}\))|\((?:[A-Za-z#/ ]{1,12}|No\.?)\)|（[^）\n]{0,10}）"
+    r"|(?:number|Number|NUMBER|num|Num|No|no|NO|Nr|ID|Id|is|was|of|code|Code|on file|as)\.?"
+    r"(?![A-Za-z])|号码|号|编号|编码|为|是|码){0,8}"
 )
 _VALUES = {
     "id": re.compile(

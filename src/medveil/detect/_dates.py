@@ -44,8 +44,18 @@ def find_dates(text: str, out: list[Candidate]) -> None:
 
 
 # Labels and phrases before or around an age, lower-cased (matched by _labels).
-AGE_LABELS_EN = ("age", "aged", "age:", "in his", "in her", "in their", "ninety", "one hundred")
+AGE_LABELS_EN = (
+    "age", "aged", "age:", "in his", "in her", "in their", "ninety", "one hundred", "died at",
+    "passed away at", "death at", "deceased at", "now", "currently", "turned", "is now",
+)  # fmt: skip
 _AGE_AFTER_LABEL = re.compile(r"[:：]?\s{0,3}(?P<n>9\d|1[01]\d)(?![\d.%])")
+# After "now", "currently", "turned" a number is an age only when nothing measured follows.
+_AGE_AFTER_NOW = re.compile(
+    r"[ \t]{1,2}(?P<n>9\d|1[01]\d)(?=[ \t]*[,;)]|\.(?!\d)|[ \t]*$|[ \t]+(?:years?|yrs?|y/?o"
+    r"|and|with|but|lives|living|is|was|when)(?![A-Za-z]))",
+    re.MULTILINE,
+)
+_AGE_AFTER_NOW_LABELS = frozenset(["now", "currently", "turned", "is now"])
 _AGE_DECADE = re.compile(r"[ ](?P<n>9\d|1[01]\d)['’]?s(?![A-Za-z])")
 _AGE_SPELLED = re.compile(
     r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?[\s-](?:years?[\s-]old|year-old)"
@@ -54,6 +64,8 @@ _AGE_SPELLED = re.compile(
 _AGE_ZH = re.compile(
     r"年[龄纪][:：]?\s{0,3}(?P<n>9\d|1[01]\d)(?![\d.%])"
     r"|享年[:：]?\s{0,3}(?P<n2>9\d|1[01]\d)(?![\d.%])"
+    r"|(?:年[龄纪]|享年)[:：]?\s{0,3}(?P<n3>九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]{0,3})"
+    r"(?![岁周])"
     r"|九十[一二三四五六七八九]?(?:周岁|岁)|九旬|百岁|一百(?:零[一二三四五六七八九]|一十"
     r"[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九]十?)?(?:周岁|岁)"
 )
@@ -72,14 +84,19 @@ def find_ages(
             if m is not None:
                 out.append((s, m.end(), E.AGE_OVER_89, 0.9, "age_over_89:words"))
             continue
-        rx = _AGE_DECADE if word.startswith("in ") else _AGE_AFTER_LABEL
+        if word in _AGE_AFTER_NOW_LABELS:
+            rx = _AGE_AFTER_NOW
+        elif word.startswith("in "):
+            rx = _AGE_DECADE
+        else:
+            rx = _AGE_AFTER_LABEL
         m = rx.match(text, e)
         if m is not None:
             out.append((*m.span("n"), E.AGE_OVER_89, 0.9, "age_over_89:cue"))
     if not cjk or not ("岁" in text or "年" in text or "旬" in text):
         return
     for m in _AGE_ZH.finditer(text):
-        if m.group("n") or m.group("n2"):
+        if m.lastgroup in ("n", "n2", "n3"):
             out.append((*m.span(m.lastgroup or 0), E.AGE_OVER_89, 0.9, "age_over_89:cue"))
         else:
             out.append((*m.span(), E.AGE_OVER_89, 0.9, "age_over_89:words"))

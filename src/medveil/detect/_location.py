@@ -81,6 +81,13 @@ PLACE_CUES_EN = (
     "relocated from", "moved to", "relocated to", "city:", "town:", "hometown:", "residence:",
     "city of", "hometown of", "home town:", "transferred from", "transferred to",
     "came from", "visiting from", "traveled from", "travelled from", "moved here from",
+    "hospital in", "alone in", "clinic in", "center in", "centre in", "facility in",
+    "home in", "house in", "apartment in", "nursing home in", "hospitalized in",
+    "hospitalised in", "admitted in", "seen in", "treated in", "born and raised in",
+)  # fmt: skip
+_NOT_PLACE = frozenset(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December", "The", "This", "That", "His", "Her", "Their", "Our"]
 )  # fmt: skip
 _PLACE_AFTER_CUE = re.compile(r"[ \t]+(?P<p>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+){0,2})")
 _GAP = re.compile(r"[ \t]*(?:,[ \t]*|\r?\n[ \t]*|[ \t])")
@@ -117,11 +124,32 @@ _US_PARTS = frozenset(
 )
 
 
+_STATE_NAMES = sorted(w for w in US_STATES if w[0].isupper() and len(w) > 3)
+# "Miami, Arizona": a city named with its state (the state alone is not an identifier)
+# (the scan starts at the comma, which is rarer than a capital letter)
+_COMMA_STATE = re.compile(rf",[ \t](?:{alternation(_STATE_NAMES)})(?![A-Za-z])")
+_CITY_BEFORE_COMMA = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?$")
+
+
+def _city_state(text: str, out: list[Candidate]) -> None:
+    for m in _COMMA_STATE.finditer(text):
+        c = _CITY_BEFORE_COMMA.search(text, max(0, m.start() - 32), m.start())
+        if c is None:
+            continue
+        p = c.group()
+        if p not in US_STATES and p.split()[0] not in _NOT_PLACE:
+            out.append((c.start(), c.end(), E, 0.75, "location:us_city_state"))
+
+
 def _join_us(text: str, cues: list[tuple[int, int, str]], out: list[Candidate]) -> None:
     parts = [(c[0], c[1], c[3], c[4]) for c in out if c[4] in _US_PARTS]
     for _, e, _ in cues:
         m = _PLACE_AFTER_CUE.match(text, e)
-        if m is not None and m.group("p") not in US_STATES:
+        if (
+            m is not None
+            and m.group("p") not in US_STATES
+            and m.group("p").split()[0] not in _NOT_PLACE
+        ):
             parts.append((*m.span("p"), 0.7, "location:us_place_cue"))
             out.append((*m.span("p"), E, 0.7, "location:us_place_cue"))
     parts.sort()
@@ -190,6 +218,13 @@ _ZH_PLACE_AFTER_CUE = re.compile(
 _ZH_MAX_TAIL = 60  # an address is a line, not a paragraph
 
 
+# A city or county named alone after where someone lives or comes from: "现居兰州市"
+_ZH_CITY_AFTER_CUE = re.compile(
+    r"(?:现居|独居于|居于|住在|住于|居住在|居住于|生活在|来自|迁至|搬到|现住|定居|定居于|[系在]|省)"
+    rf"(?P<p>[{CJK}]{{2,4}}?[市县])(?!医|第|人民|中心|卫生|妇|儿|区|镇|乡)"
+)
+
+
 def _zh_start(text: str, core_start: int) -> int:
     """Where the address that contains ``core_start`` begins (bounded look-back)."""
     run = _ZH_LEFT_RUN.search(text, max(0, core_start - 24), core_start)
@@ -240,6 +275,13 @@ def _zh(text: str, out: list[Candidate]) -> None:
         else:
             continue
         out.append((s, e, E, conf, "location:zh_address"))
+    if "市" in text or "县" in text:
+        for m in _ZH_CITY_AFTER_CUE.finditer(text):
+            s, e = m.span("p")
+            if _PROVINCE_RE.fullmatch(text, s, e) is None and not _ZH_FACILITY.search(
+                text, e, e + 8
+            ):
+                out.append((s, e, E, 0.7, "location:zh_city_cue"))
     if "住" not in text and "址" not in text and "籍" not in text and "出生地" not in text:
         return
     for m in _ZH_PLACE_AFTER_CUE.finditer(text):
@@ -258,5 +300,7 @@ def find_locations(
     from :func:`medveil.detect._labels.scan_labels`.
     """
     _join_us(text, cues, out)
+    if ", " in text:
+        _city_state(text, out)
     if cjk:
         _zh(text, out)

@@ -84,6 +84,15 @@ ZH_NOT_NAMES = _words(
     " 安罗 安慰 安全 文拉 万古 石杉 卜氏 单抗 单纯 单核 单位 单次 丁螺 丁丙 乌拉 艾塞 米非 米氮"
     " 米力 米库 康柏 包括 包裹 连用 项下 叶酸 任何 程度 龙骨 江南 高血 高钾 高钠 高钙 高脂 查房"
     " 查看 查询 查找 查阅 巡视 告知"
+    # words that follow a cue such as 患者 / 家属 / 由 and start with a surname character
+    " 曾出 曾经 曾有 曾行 曾予 曾服 曾因 曾于 曾在"
+    " 曾做 曾患 曾发 曾多 安睡 安返 安排 安置 车辆 车上"
+    " 经过 经治 经查 经皮 于今 于昨 于外 于我 于本 于当"
+    " 于家 于院 于入 于术 于住 于门 于急 能够 能自"
+    " 无明 无诱 未见 自行 自觉 目前"
+    " 家中 既往 家人 家里 方便 明日 明晨 和家 和其 及时 以来 同意 同时"
+    " 陪同 护送 送入 签字 签名 告诉 联系 表示 要求 拒绝 了解 理解 希望 考虑 计划"
+    " 农民 农民工 工人 司机 个体 干部 教师 会计 职员 退休 无业 学生 军人 医务 商人 厨师 保安"
 )
 
 
@@ -254,6 +263,7 @@ EN_SURNAMES = _words(
 # Capitalised words that start sentences or name clinical things: never a name token.
 EN_NOT_NAME_WORDS = _words(
     """
+    Preferred Send Board Tumor Teaching Correspondence Please Contact Email Phone
     The A An This That These Those There Then Than When Where While With Without Would Might
     Must Shall Should Can Could Please Patient Patients Pt Name Names Date Dates Age Sex Male
     Female Man Woman Boy Girl Mr Mrs Ms Dr Miss Doctor Nurse Attending Resident Fellow

@@ -197,6 +197,19 @@ def _is_fax(text: str, start: int) -> bool:
     return _TEL_OR_DIGIT.search(text, fax.end(), start) is None
 
 
+def _after_list_number(text: str, s: int) -> bool:
+    """Whether ``text[s]`` follows a list number such as the "3." of "；3.2020-07-24"."""
+    if s < 2 or text[s - 1] != "." or not "0" <= text[s - 2] <= "9":
+        return False
+    i = s - 2
+    while i > 0 and "0" <= text[i - 1] <= "9" and s - i < 3:
+        i -= 1
+    return i == 0 or text[i - 1] in _LIST_OPENERS
+
+
+_LIST_OPENERS = frozenset("\n \t；;：:，,。（(、")
+
+
 def _real_day(a: int, b: int) -> bool:
     """Whether (month a, day b) or (day a, month b) is a calendar day."""
     return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)
@@ -242,7 +255,9 @@ def find_numeric(text: str, out: list[Candidate]) -> None:
             if _is_fax(text, s):
                 etype, conf, rule = E.FAX, conf + 0.01, "fax:cue"
         elif etype is E.DATE:
-            if (s > 0 and text[s - 1] in "./:-") or (alnum_at(text, e) and kind != "zh"):
+            if (s > 0 and text[s - 1] in "./:-" and not _after_list_number(text, s)) or (
+                alnum_at(text, e) and kind != "zh"
+            ):
                 continue
             if kind == "mdy":
                 a, b, *_ = _SPLIT_DATE.split(value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from medveil.detect._context import CJK, Candidate, ascii_letter_at
+from medveil.detect._coref import propagate_names
 from medveil.detect._names import (
     EN_AMBIGUOUS_NAMES,
     EN_EPONYMS,
@@ -152,6 +153,31 @@ def _en_after_cues(text: str, cues: list[tuple[int, int, str]], out: list[Candid
         out.append((ns, _with_suffix(text, ne), E, conf, "person:en_cue"))
 
 
+# "SMITH, BRYAN", "PRICE, PAMELA Q.", "Fitzgerald, Annette": a record-style name after
+# "Patient", "Pt:", "Name:" or "Re:" at the start of a line or after a label
+_CAPS_NAME = re.compile(
+    r"[A-Z](?<![A-Za-z][A-Z])(?:[A-Z]+(?:['-][A-Z]+)?,[ \t]+[A-Z]{2,}(?:-[A-Z]+)?"
+    r"|[a-z]+(?:['-][A-Z][a-z]+)?,[ \t]+[A-Z][a-z]+)(?:[ \t]+[A-Z]\.)?"
+    r"(?=[ \t]*(?:[,;(\n]|[ \t]{2}|$))",
+    re.MULTILINE,
+)
+_CAPS_NAME_AFTER = ("\n", ": ", ":\t", "Patient ", "Re: ", "Pt: ")
+
+
+def _en_caps_names(text: str, out: list[Candidate]) -> None:
+    if ", " not in text:
+        return
+    for m in _CAPS_NAME.finditer(text):
+        s = m.start()
+        if s > 0 and not text[max(0, s - 8) : s].endswith(_CAPS_NAME_AFTER):
+            continue
+        last, _, first = m.group().partition(",")
+        first = first.split()[0]
+        listed = last.title() in EN_SURNAMES or first.title() in EN_GIVEN
+        if listed and not {last.title(), first.title()} & EN_NOT_NAME_WORDS:
+            out.append((s, m.end(), E, 0.8, "person:en_record_name"))
+
+
 def _pair_confidence(first: str, last: str) -> float:
     """How much a Title Case pair looks like "Given Surname" (0 = not a name)."""
     if first in EN_NOT_NAME_WORDS or last in EN_NOT_NAME_WORDS:
@@ -217,6 +243,9 @@ _ZH_STRONG = [
     "妻子", "儿子", "女儿", "父亲", "母亲", "其子", "其女", "其夫", "其妻", "之子", "之女",
     "医师签名", "医生签名", "护士签名", "主任", "教授", "门诊医师", "接诊医师", "值班医师",
     "值班医生", "带教老师", "陪同人", "陪护", "转诊医师", "会诊医师", "负责人", "上级医师",
+    "陪护人", "孙子", "孙女", "外孙", "外孙女", "儿媳", "女婿", "侄子", "侄女", "外甥", "外甥女",
+    "老伴", "哥哥", "姐姐", "弟弟", "妹妹", "交班", "接班", "经治医师", "记录医师", "患者姓名",
+    "由家属", "其孙子", "其孙女", "其儿媳", "其侄子", "其侄女", "其老伴", "其女婿", "朋友",
 ]  # fmt: skip
 _ZH_WEAK = ["患者", "病人", "患儿", "病患", "医生", "医师", "护士", "大夫", "孕妇", "产妇"]
 _ZH_WEAK_SET = frozenset(_ZH_WEAK)
@@ -330,6 +359,48 @@ def _zh_before_cues(text: str, out: list[Candidate]) -> None:
         out.append((start, p, E, 0.8, "person:zh_cue_after"))
 
 
+_PLACE_ENDS = frozenset("市县区镇乡村州省旗")
+_ZH_TITLES = (
+    "主任", "先生", "女士", "老太太", "老先生", "老太", "老人", "护士", "医生", "医师", "大夫",
+    "老师", "阿姨", "教授", "院长", "科长", "师傅", "大爷", "大妈", "奶奶", "爷爷",
+)  # fmt: skip
+# a surname alone names someone before a title: "王主任查房", "马老先生"
+_ZH_SURNAME_TITLE = re.compile(
+    f"[{''.join(sorted(ZH_SURNAMES_SINGLE))}](?={alternation(_ZH_TITLES)})"
+)
+# "经治医师：周倩/徐飞": a name after the slash that follows a name
+_ZH_SLASH_NAME = re.compile(
+    f"[/／](?P<n>{_ZH_SURNAME}{_GIVEN}{{1,2}})(?=[\u3000 \t\r\n，,。；;（(]|$)"
+)
+# a name that opens a sentence and is followed by a reporting or time word
+_ZH_SENTENCE_NAME = re.compile(
+    f"(?:^|(?<=[。\n；;：:\u3000]))(?P<n>{_ZH_SURNAME}{_GIVEN}{{1,2}}?)"
+    "(?=今日|今晨|今天|昨日|昨晚|昨夜|近日|代诉|自诉|诉|述|称|于(?:\\d|[二〇一]|今|昨)|\\d{4}[-年./]"
+    "|[，,](?:[男女]|\\d{1,3}岁)|\u3000|\n|$)",
+    re.MULTILINE,
+)
+
+
+def _zh_structural(text: str, out: list[Candidate]) -> None:
+    for m in _ZH_SURNAME_TITLE.finditer(text):
+        s = m.start()
+        if _left_ok(text, s) and not (s > 0 and text[s - 1] in ZH_SURNAMES_SINGLE):
+            out.append((s, s + 1, E, 0.7, "person:zh_surname_title"))
+    if "/" in text or "／" in text:
+        for m in _ZH_SLASH_NAME.finditer(text):
+            _append_zh(text, m.start("n"), m.group("n"), 0.75, "person:zh_slash", out)
+    for m in _ZH_SENTENCE_NAME.finditer(text):
+        _append_zh(text, m.start("n"), m.group("n"), 0.7, "person:zh_sentence", out)
+
+
+def _append_zh(text: str, s: int, name: str, conf: float, rule: str, out: list[Candidate]) -> None:
+    surname, given = _split_zh(name)
+    g = _given(surname, given)
+    if g is None or g[-1] in _PLACE_ENDS:
+        return
+    out.append((s, s + len(surname) + len(g), E, conf, rule))
+
+
 def _zh_masked(text: str, out: list[Candidate]) -> None:
     last = -1
     for m in _ZH_MASK_TRIGGER.finditer(text):
@@ -365,8 +436,11 @@ def find_persons(
     ``cjk=False`` (the text has no CJK character) skips the Chinese recognizers.
     """
     _en_after_cues(text, cues, out)
+    _en_caps_names(text, out)
     if cjk:
         _zh_after_cues(text, out)
         _zh_before_cues(text, out)
+        _zh_structural(text, out)
         if any(c in text for c in _MASK_CHARS):
             _zh_masked(text, out)
+    propagate_names(text, out, _EPONYM_TAIL)
