@@ -69,8 +69,8 @@ def find_capitalised(text: str, out: list[Candidate]) -> None:
         kind = m.lastgroup
         s, e = m.span()
         if kind == "title":
-            names_in_title_run(text, s, e, out)
             words = m.group().split()
+            names_in_title_run(text, s, e, out, words)
             if not _MONTH_SET.isdisjoint(words):  # "Seen Mar. 5": the run took "Mar"
                 for tok in _MONTH_IN_RUN.finditer(text, s, e):
                     date = _MONTH_DATE.match(text, tok.start())

@@ -17,6 +17,7 @@ from medveil.detect._types import EntityType
 
 E = EntityType.PERSON
 _MIN_CONFIDENCE = 0.7
+_CONFIDENCE = 0.72
 _MAX_NAMES = 40  # a note names a few people; a long document is bounded the same way
 
 
@@ -25,9 +26,18 @@ def _is_cjk(ch: str) -> bool:
 
 
 def _en_parts(name: str) -> list[str]:
-    words = [w.strip(",.") for w in name.replace("\n", " ").split()]
-    parts = [w for w in words if len(w) > 2 and w[0].isupper() and w[1:].islower()]
-    return [w for w in parts if w not in EN_AMBIGUOUS_NAMES and w not in EN_NOT_NAME_WORDS]
+    parts: list[str] = []
+    for w in name.split():
+        w = w.strip(",.")
+        if (
+            len(w) > 2
+            and w[0].isupper()
+            and w[1:].islower()
+            and w not in EN_AMBIGUOUS_NAMES
+            and w not in EN_NOT_NAME_WORDS
+        ):
+            parts.append(w)
+    return parts
 
 
 _PLACE_ENDS = frozenset("市县区镇乡村州省旗路街")
@@ -53,17 +63,22 @@ def propagate_names(text: str, out: list[Candidate], eponym_tail: re.Pattern[str
                 words.add(name)
         else:
             words.update(_en_parts(name))
+    # A later mention whose span a candidate already holds with a higher confidence could
+    # never win the overlap resolution, so it is not proposed (most mentions are like that).
+    held = {(c[0], c[1]) for c in out if c[3] > _CONFIDENCE}
     n = len(text)
     for w in words:
         cjk = _is_cjk(w[0])
         i = text.find(w)
         while i >= 0:
             e = i + len(w)
-            if cjk or (
+            if (i, e) in held:
+                pass
+            elif cjk or (
                 not (i > 0 and text[i - 1].isalpha())
                 and not (e < n and text[e].isalpha())
                 and eponym_tail.match(text, e) is None
-                and text[max(0, i - 4) : i] != "St. "
+                and not (i >= 4 and text.startswith("St. ", i - 4))
             ):
-                out.append((i, e, E, 0.72, "person:coref"))
+                out.append((i, e, E, _CONFIDENCE, "person:coref"))
             i = text.find(w, e)

@@ -60,12 +60,14 @@ _AGE_DECADE = re.compile(r"[ ](?P<n>9\d|1[01]\d)['’]?s(?![A-Za-z])")
 _AGE_SPELLED = re.compile(
     r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?[\s-](?:years?[\s-]old|year-old)"
 )
-# Chinese: 年龄：95, 九十二岁, 一百零一岁, 九旬
+# Chinese: 年龄：95, 九十二岁, 一百零一岁, 九旬. Every alternative opens with a literal, so
+# the regex engine skips ahead to the characters that can start one.
+_ZH_NUMERAL_AGE = r"(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]{0,3})(?![岁周])"
 _AGE_ZH = re.compile(
     r"年[龄纪][:：]?\s{0,3}(?P<n>9\d|1[01]\d)(?![\d.%])"
     r"|享年[:：]?\s{0,3}(?P<n2>9\d|1[01]\d)(?![\d.%])"
-    r"|(?:年[龄纪]|享年)[:：]?\s{0,3}(?P<n3>九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]{0,3})"
-    r"(?![岁周])"
+    rf"|年[龄纪][:：]?\s{{0,3}}(?P<n3>{_ZH_NUMERAL_AGE})"
+    rf"|享年[:：]?\s{{0,3}}(?P<n4>{_ZH_NUMERAL_AGE})"
     r"|九十[一二三四五六七八九]?(?:周岁|岁)|九旬|百岁|一百(?:零[一二三四五六七八九]|一十"
     r"[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九]十?)?(?:周岁|岁)"
 )
@@ -96,7 +98,7 @@ def find_ages(
     if not cjk or not ("岁" in text or "年" in text or "旬" in text):
         return
     for m in _AGE_ZH.finditer(text):
-        if m.lastgroup in ("n", "n2", "n3"):
+        if m.lastgroup in ("n", "n2", "n3", "n4"):
             out.append((*m.span(m.lastgroup or 0), E.AGE_OVER_89, 0.9, "age_over_89:cue"))
         else:
             out.append((*m.span(), E.AGE_OVER_89, 0.9, "age_over_89:words"))

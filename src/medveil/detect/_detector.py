@@ -32,7 +32,8 @@ _CJK = re.compile(f"[{CJK}]")
 def _rule_candidates(text: str) -> list[Candidate]:
     """Candidates from every rule recognizer (the order matters only for locations)."""
     out: list[Candidate] = []
-    cjk = _CJK.search(text) is not None  # the Chinese recognizers only run on Chinese text
+    # the Chinese recognizers only run on Chinese text; isascii() is a flag read, not a scan
+    cjk = not text.isascii() and _CJK.search(text) is not None
     labels = scan_labels(text)
     find_numeric(text, out)
     find_capitalised(text, out)
@@ -109,19 +110,20 @@ def resolve(candidates: list[Candidate], text_length: int, min_confidence: float
     cluster: list[Candidate] = []
     cluster_end = -1
     for c in sorted(candidates):
-        if c[3] < min_confidence or c[0] < 0 or c[1] > text_length or c[0] >= c[1]:
+        s, e, _, conf, _ = c
+        if conf < min_confidence or s < 0 or e > text_length or s >= e:
             continue
-        if c[0] >= cluster_end:
+        if s >= cluster_end:
             if len(cluster) == 1:
                 kept.append(cluster[0])
             elif cluster:
                 kept.extend(_greedy(cluster))
             cluster = [c]
-            cluster_end = c[1]
+            cluster_end = e
         else:
             cluster.append(c)
-            if c[1] > cluster_end:
-                cluster_end = c[1]
+            if e > cluster_end:
+                cluster_end = e
     if len(cluster) == 1:
         kept.append(cluster[0])
     elif cluster:

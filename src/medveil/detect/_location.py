@@ -64,9 +64,12 @@ Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells
 """)
 _WORD = r"(?:[A-Z][a-z]+|[A-Z]{2,}|\d+(?:st|nd|rd|th))"
 # A US street line after its first digit (the digit-led scan in _numeric owns the first).
-STREET_NUMBER_TAIL = r"\d{0,5}(?:-?[A-Za-z])?[ \t]"
+# Possessive quantifiers and the look-ahead for the first word only fail sooner: a number
+# that is not followed by a capitalised word is rejected without backtracking.
+STREET_NUMBER_TAIL = r"\d{0,5}+(?:-?[A-Za-z])?+[ \t]"
 US_STREET_AFTER_FIRST_DIGIT = (
-    STREET_NUMBER_TAIL + r"[ \t]*(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[ \t]+)?"
+    STREET_NUMBER_TAIL
+    + r"[ \t]*+(?=[A-Z0-9])(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?[ \t]+)?"
     rf"(?:{_WORD}\.?[ \t]+){{1,4}}?{alternation(_SUFFIXES)}\.?(?![A-Za-z])"
     r"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\.?(?![A-Za-z]))?"
     r"(?:,?[ \t]+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#|Room|Rm\.?|Floor|Fl\.?|Bldg\.?|"
@@ -220,7 +223,7 @@ _ZH_MAX_TAIL = 60  # an address is a line, not a paragraph
 
 # A city or county named alone after where someone lives or comes from: "现居兰州市"
 _ZH_CITY_AFTER_CUE = re.compile(
-    r"(?:现居|独居于|居于|住在|住于|居住在|居住于|生活在|来自|迁至|搬到|现住|定居|定居于|[系在]|省)"
+    r"(?:现居|独居于|居于|住在|住于|居住在|居住于|生活在|来自|迁至|搬到|现住|定居|定居于|系|在|省)"
     rf"(?P<p>[{CJK}]{{2,4}}?[市县])(?!医|第|人民|中心|卫生|妇|儿|区|镇|乡)"
 )
 

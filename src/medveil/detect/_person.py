@@ -154,28 +154,32 @@ def _en_after_cues(text: str, cues: list[tuple[int, int, str]], out: list[Candid
 
 
 # "SMITH, BRYAN", "PRICE, PAMELA Q.", "Fitzgerald, Annette": a record-style name after
-# "Patient", "Pt:", "Name:" or "Re:" at the start of a line or after a label
-_CAPS_NAME = re.compile(
-    r"[A-Z](?<![A-Za-z][A-Z])(?:[A-Z]+(?:['-][A-Z]+)?,[ \t]+[A-Z]{2,}(?:-[A-Z]+)?"
+# "Patient", "Pt:", "Name:" or "Re:" at the start of a line or after a label. The regex opens
+# with those starts, which are rarer than capitals; the start of the text is tried apart.
+_CAPS_NAME_BODY = (
+    r"[A-Z](?:[A-Z]+(?:['-][A-Z]+)?,[ \t]+[A-Z]{2,}(?:-[A-Z]+)?"
     r"|[a-z]+(?:['-][A-Z][a-z]+)?,[ \t]+[A-Z][a-z]+)(?:[ \t]+[A-Z]\.)?"
-    r"(?=[ \t]*(?:[,;(\n]|[ \t]{2}|$))",
-    re.MULTILINE,
+    r"(?=[ \t]*(?:[,;(\n]|[ \t]{2}|$))"
 )
-_CAPS_NAME_AFTER = ("\n", ": ", ":\t", "Patient ", "Re: ", "Pt: ")
+_CAPS_NAME = re.compile(_CAPS_NAME_BODY, re.MULTILINE)
+_CAPS_NAME_AFTER = re.compile(rf"(?:\n|:[ \t]|Patient )(?P<n>{_CAPS_NAME_BODY})", re.MULTILINE)
 
 
 def _en_caps_names(text: str, out: list[Candidate]) -> None:
     if ", " not in text:
         return
-    for m in _CAPS_NAME.finditer(text):
-        s = m.start()
-        if s > 0 and not text[max(0, s - 8) : s].endswith(_CAPS_NAME_AFTER):
-            continue
-        last, _, first = m.group().partition(",")
+    at_start = _CAPS_NAME.match(text)
+    hits = [at_start] if at_start is not None else []
+    for m in hits + list(_CAPS_NAME_AFTER.finditer(text)):
+        s, e = m.span(m.lastindex or 0)
+        last, _, first = text[s:e].partition(",")
         first = first.split()[0]
         listed = last.title() in EN_SURNAMES or first.title() in EN_GIVEN
         if listed and not {last.title(), first.title()} & EN_NOT_NAME_WORDS:
-            out.append((s, m.end(), E, 0.8, "person:en_record_name"))
+            out.append((s, e, E, 0.8, "person:en_record_name"))
+
+
+_EN_LISTED = EN_GIVEN | EN_SURNAMES
 
 
 def _pair_confidence(first: str, last: str) -> float:
@@ -196,24 +200,38 @@ def _pair_confidence(first: str, last: str) -> float:
     return 0.0
 
 
-def names_in_title_run(text: str, s: int, e: int, out: list[Candidate]) -> None:
+def names_in_title_run(
+    text: str, s: int, e: int, out: list[Candidate], words: list[str] | None = None
+) -> None:
     """Append the names inside one run of Title Case words ``text[s:e]`` to ``out``.
 
     A pair is a name when its tokens are a listed given name and surname (or one listed
-    and the other name-like); "Mary Ann Smith" takes a third token.
+    and the other name-like); "Mary Ann Smith" takes a third token. ``words`` is
+    ``text[s:e].split()`` when the caller has it already.
     """
-    words = [t for t in _en_tokens(text, s, e) if not t[2].endswith(".")]
+    if words is None:
+        words = text[s:e].split()
+    if _EN_LISTED.isdisjoint(words):
+        return  # every name pair has a listed given name or surname
+    # In a run each word is one name token or an initial ("J."), so no tokenizer is needed.
+    toks: list[tuple[int, int, str]] = []
+    pos = s
+    for w in words:
+        pos = text.find(w, pos)
+        if not w.endswith("."):
+            toks.append((pos, pos + len(w), w))
+        pos += len(w)
     i = 0
-    while i < len(words) - 1:
-        first, last = words[i], words[i + 1]
+    while i < len(toks) - 1:
+        first, last = toks[i], toks[i + 1]
         conf = _pair_confidence(first[2], last[2])
         if conf == 0.0:
             i += 1
             continue
         end = last[1]
-        third = words[i + 2][2] if i + 2 < len(words) else ""
+        third = toks[i + 2][2] if i + 2 < len(toks) else ""
         if third in EN_SURNAMES and third not in EN_NOT_NAME_WORDS:
-            end = words[i + 2][1]  # "Mary Ann Smith"
+            end = toks[i + 2][1]  # "Mary Ann Smith"
             i += 1
         if _EPONYM_TAIL.match(text, end):
             i += 2
@@ -373,12 +391,16 @@ _ZH_SLASH_NAME = re.compile(
     f"[/／](?P<n>{_ZH_SURNAME}{_GIVEN}{{1,2}})(?=[\u3000 \t\r\n，,。；;（(]|$)"
 )
 # a name that opens a sentence and is followed by a reporting or time word
-_ZH_SENTENCE_NAME = re.compile(
-    f"(?:^|(?<=[。\n；;：:\u3000]))(?P<n>{_ZH_SURNAME}{_GIVEN}{{1,2}}?)"
+# The boundary before the name is consumed, not looked behind at, so the regex engine can
+# skip to it; the start of the text is tried apart with ``match``. No boundary character can
+# sit inside a name, so the matches are the same as with a look-behind.
+_ZH_SENTENCE_TAIL = (
+    f"(?P<n>{_ZH_SURNAME}{_GIVEN}{{1,2}}?)"
     "(?=今日|今晨|今天|昨日|昨晚|昨夜|近日|代诉|自诉|诉|述|称|于(?:\\d|[二〇一]|今|昨)|\\d{4}[-年./]"
-    "|[，,](?:[男女]|\\d{1,3}岁)|\u3000|\n|$)",
-    re.MULTILINE,
+    "|[，,](?:[男女]|\\d{1,3}岁)|\u3000|\n|$)"
 )
+_ZH_SENTENCE_NAME = re.compile(_ZH_SENTENCE_TAIL, re.MULTILINE)
+_ZH_SENTENCE_AFTER_BOUNDARY = re.compile("[。\n；;：:\u3000]" + _ZH_SENTENCE_TAIL, re.MULTILINE)
 
 
 def _zh_structural(text: str, out: list[Candidate]) -> None:
@@ -389,7 +411,10 @@ def _zh_structural(text: str, out: list[Candidate]) -> None:
     if "/" in text or "／" in text:
         for m in _ZH_SLASH_NAME.finditer(text):
             _append_zh(text, m.start("n"), m.group("n"), 0.75, "person:zh_slash", out)
-    for m in _ZH_SENTENCE_NAME.finditer(text):
+    first = _ZH_SENTENCE_NAME.match(text)
+    if first is not None and first.start("n") == 0:
+        _append_zh(text, 0, first.group("n"), 0.7, "person:zh_sentence", out)
+    for m in _ZH_SENTENCE_AFTER_BOUNDARY.finditer(text):
         _append_zh(text, m.start("n"), m.group("n"), 0.7, "person:zh_sentence", out)
 
 
