@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from medveil.analysis._aggregator import Aggregator
-from medveil.analysis._json import json_object
+from medveil.analysis._json import JsonResult
 from medveil.analysis._rounds import complete_moments
 from medveil.errors import InputError
 
@@ -18,7 +17,7 @@ __all__ = ["CorrelationResult", "correlation"]
 
 
 @dataclass(frozen=True, eq=False)
-class CorrelationResult:
+class CorrelationResult(JsonResult):
     """Over the ``n`` rows complete in all ``columns``: means, covariance (ddof = 1)
     and Pearson correlation (NaN where undefined, e.g. a constant column)."""
 
@@ -30,20 +29,6 @@ class CorrelationResult:
     covariance: NDArray[np.float64]
     correlation: NDArray[np.float64]
     n_sites: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "dataset": self.dataset,
-                "where": self.where,
-                "columns": list(self.columns),
-                "n": self.n,
-                "mean": self.mean,
-                "covariance": self.covariance,
-                "correlation": self.correlation,
-                "n_sites": self.n_sites,
-            }
-        )
 
 
 def correlation(

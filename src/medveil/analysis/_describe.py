@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
 from medveil.analysis._aggregator import Aggregator
-from medveil.analysis._json import json_object
+from medveil.analysis._json import JsonResult
 from medveil.analysis._rounds import ask, grouped_moments
 from medveil.errors import InputError
 
@@ -38,16 +37,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class CountResult:
+class CountResult(JsonResult):
     """Rows of ``dataset`` (after ``where``) over all sites."""
 
     dataset: str
     where: str | None
     n: int
     n_sites: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "where": self.where, "n": self.n, "n_sites": self.n_sites}
 
 
 def count(agg: Aggregator, dataset: str, *, where: str | None = None) -> CountResult:
@@ -60,7 +56,7 @@ def count(agg: Aggregator, dataset: str, *, where: str | None = None) -> CountRe
 
 
 @dataclass(frozen=True)
-class ColumnSummary:
+class ColumnSummary(JsonResult):
     """One column within one group. ``group`` is None without ``by``.
 
     ``n`` counts non-missing values, ``n_missing`` the missing ones (rows whose
@@ -76,22 +72,9 @@ class ColumnSummary:
     variance: float
     sd: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "column": self.column,
-                "group": self.group,
-                "n": self.n,
-                "n_missing": self.n_missing,
-                "mean": self.mean,
-                "variance": self.variance,
-                "sd": self.sd,
-            }
-        )
-
 
 @dataclass(frozen=True)
-class DescribeResult:
+class DescribeResult(JsonResult):
     """Summaries per group (sorted levels of ``by``) and column, groups outermost."""
 
     dataset: str
@@ -108,17 +91,6 @@ class DescribeResult:
             if s.column == column and s.group == group:
                 return s
         raise KeyError((column, group))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "where": self.where,
-            "columns": list(self.columns),
-            "by": self.by,
-            "groups": list(self.groups),
-            "n_sites": self.n_sites,
-            "summaries": [s.to_dict() for s in self.summaries],
-        }
 
 
 def describe(
@@ -162,7 +134,7 @@ def describe(
 
 
 @dataclass(frozen=True)
-class TTestResult:
+class TTestResult(JsonResult):
     """Two-sample t-test of ``column`` between the two levels of ``by``.
 
     ``groups`` are the two levels in sorted order; the statistic is for
@@ -182,25 +154,6 @@ class TTestResult:
     df: float
     pvalue: float
     n_sites: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "dataset": self.dataset,
-                "where": self.where,
-                "column": self.column,
-                "by": self.by,
-                "groups": list(self.groups),
-                "n": list(self.n),
-                "mean": list(self.mean),
-                "sd": list(self.sd),
-                "equal_var": self.equal_var,
-                "statistic": self.statistic,
-                "df": self.df,
-                "pvalue": self.pvalue,
-                "n_sites": self.n_sites,
-            }
-        )
 
 
 def ttest(
@@ -259,7 +212,7 @@ def ttest(
 
 
 @dataclass(frozen=True, eq=False)
-class AnovaResult:
+class AnovaResult(JsonResult):
     """One-way ANOVA of ``column`` across the levels of ``by`` that hold values."""
 
     dataset: str
@@ -276,26 +229,6 @@ class AnovaResult:
     statistic: float
     pvalue: float
     n_sites: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "dataset": self.dataset,
-                "where": self.where,
-                "column": self.column,
-                "by": self.by,
-                "groups": list(self.groups),
-                "n": self.n,
-                "mean": self.mean,
-                "ss_between": self.ss_between,
-                "ss_within": self.ss_within,
-                "df_between": self.df_between,
-                "df_within": self.df_within,
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "n_sites": self.n_sites,
-            }
-        )
 
 
 def anova(

@@ -47,7 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medveil.analysis._aggregator import Aggregator
-from medveil.analysis._json import json_object
+from medveil.analysis._json import JsonResult, json_object
 from medveil.analysis._params import MAX_EDGES
 from medveil.analysis._rounds import ask, complete_moments
 from medveil.errors import DisclosureRefusal, InputError
@@ -68,7 +68,7 @@ MAX_QUANTILES = 64
 
 
 @dataclass(frozen=True, eq=False)
-class HistogramResult:
+class HistogramResult(JsonResult):
     """Counts per bin of ``edges``; ``below``/``above`` count values outside them.
 
     With ``open_ends`` the first and last bins hold those values instead, and
@@ -88,23 +88,6 @@ class HistogramResult:
     agreed: bool
     open_ends: bool
     n_sites: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "dataset": self.dataset,
-                "where": self.where,
-                "column": self.column,
-                "edges": self.edges,
-                "counts": self.counts,
-                "below": self.below,
-                "above": self.above,
-                "n": self.n,
-                "agreed": self.agreed,
-                "open_ends": self.open_ends,
-                "n_sites": self.n_sites,
-            }
-        )
 
 
 def _agreed_edges(
@@ -179,7 +162,7 @@ def histogram(
 
 
 @dataclass(frozen=True)
-class QuantileEstimate:
+class QuantileEstimate(JsonResult):
     """The q-quantile (numpy's ``inverted_cdf``: the ``rank``-th smallest value) lies
     in (``lo``, ``hi``].
 
@@ -195,20 +178,6 @@ class QuantileEstimate:
     resolved: bool
     reason: str | None
     rounds: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "q": self.q,
-                "rank": self.rank,
-                "lo": self.lo,
-                "hi": self.hi,
-                "midpoint": self.midpoint,
-                "resolved": self.resolved,
-                "reason": self.reason,
-                "rounds": self.rounds,
-            }
-        )
 
 
 @dataclass(frozen=True)

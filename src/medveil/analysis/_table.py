@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from medveil.analysis._aggregator import Aggregator
-from medveil.analysis._json import json_object
+from medveil.analysis._json import JsonResult, json_object
 from medveil.analysis._rounds import agreed_levels, ask
 from medveil.errors import InputError
 
@@ -49,7 +49,7 @@ class ChiSquareTest:
 
 
 @dataclass(frozen=True, eq=False)
-class TableResult:
+class TableResult(JsonResult):
     """Counts of complete rows per combination of ``levels`` (one axis per column).
 
     ``percent`` (1-way) is each level's share of ``n`` in percent; ``chi2``
@@ -65,21 +65,6 @@ class TableResult:
     percent: NDArray[np.float64] | None
     chi2: ChiSquareTest | None
     n_sites: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return json_object(
-            {
-                "dataset": self.dataset,
-                "where": self.where,
-                "columns": list(self.columns),
-                "levels": [list(lv) for lv in self.levels],
-                "observed": self.observed,
-                "n": self.n,
-                "percent": self.percent,
-                "chi2": None if self.chi2 is None else self.chi2.to_dict(),
-                "n_sites": self.n_sites,
-            }
-        )
 
 
 def table(
