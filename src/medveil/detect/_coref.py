@@ -41,6 +41,8 @@ def _en_parts(name: str) -> list[str]:
 
 
 _PLACE_ENDS = frozenset("市县区镇乡村州省旗路街")
+# every eponym tail ("'s sign", " disease", "-Smith test") opens with one of these
+_TAIL_FIRST = frozenset("'’s \t-")
 
 
 def propagate_names(text: str, out: list[Candidate], eponym_tail: re.Pattern[str]) -> None:
@@ -77,7 +79,7 @@ def propagate_names(text: str, out: list[Candidate], eponym_tail: re.Pattern[str
             elif cjk or (
                 not (i > 0 and text[i - 1].isalpha())
                 and not (e < n and text[e].isalpha())
-                and eponym_tail.match(text, e) is None
+                and (e >= n or text[e] not in _TAIL_FIRST or eponym_tail.match(text, e) is None)
                 and not (i >= 4 and text.startswith("St. ", i - 4))
             ):
                 out.append((i, e, E, _CONFIDENCE, "person:coref"))

@@ -129,9 +129,19 @@ _QUANTITY = (
     ]) + r"|[gLUhsdx]\b|周(?!岁)|/\d{1,3}(?![\d/.])|(?<= )(?:[a-np-xz]|o(?!f\s))|:\d)"
 )  # fmt: skip
 
+# A run of at most seven digits followed by a character that no alternative takes after its
+# first digit run (only separators, letters, "年", "月", "岁" and "周" continue one, and an
+# all-digit match needs eight digits or more): rejected before the alternatives are tried.
+# A "." continues one only before a digit or "(" ("1.(555) 123-4567"); ")" ends the run
+# after at most five digits, since "008610)" opens a Chinese landline.
+_DEAD_END = (
+    r"\d{0,6}+(?:[,;:=+，：；（）、。\u4e00-\u9fff](?<![年月岁周])|\.(?![\d(])|\Z)"
+    r"|\d{0,4}+\)"
+)
+
 _NUMERIC = re.compile(
     r"[0-9+(（](?<![0-9A-Za-z_][0-9+(（])"
-    rf"(?:(?<=\d)(?!{_QUANTITY})(?:{_AFTER_DIGIT})|(?<=\+)(?:{_AFTER_PLUS})|(?<=[(（])(?:{_AFTER_PAREN}))"
+    rf"(?:(?<=\d)(?!{_QUANTITY}|{_DEAD_END})(?:{_AFTER_DIGIT})|(?<=\+)(?:{_AFTER_PLUS})|(?<=[(（])(?:{_AFTER_PAREN}))"
 )
 
 _KINDS = {

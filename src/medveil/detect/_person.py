@@ -97,6 +97,14 @@ _EN_SUFFIX = re.compile(
 )
 
 
+_EPONYM_FIRST = frozenset("'’s \t-")  # the characters an eponym tail can open with
+
+
+def _eponym_at(text: str, i: int) -> bool:
+    """Whether an eponym tail ("'s sign", " disease") starts at ``text[i]``."""
+    return i < len(text) and text[i] in _EPONYM_FIRST and _EPONYM_TAIL.match(text, i) is not None
+
+
 def _en_tokens(text: str, s: int, e: int) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text, s, e)]
 
@@ -137,7 +145,7 @@ def _en_after_cues(text: str, cues: list[tuple[int, int, str]], out: list[Candid
         if not toks or toks[0][0] != ns:
             continue
         ne = toks[-1][1]
-        if _EPONYM_TAIL.match(text, ne):
+        if _eponym_at(text, ne):
             continue
         words = [t[2] for t in toks if not t[2].endswith(".")]
         if kind in ("strong", "honorific") or text[e : e + 2].lstrip(" \t")[:1] == ":":
@@ -233,7 +241,7 @@ def names_in_title_run(
         if third in EN_SURNAMES and third not in EN_NOT_NAME_WORDS:
             end = toks[i + 2][1]  # "Mary Ann Smith"
             i += 1
-        if _EPONYM_TAIL.match(text, end):
+        if _eponym_at(text, end):
             i += 2
             continue
         out.append((first[0], _with_suffix(text, end), E, conf, "person:en_names"))
