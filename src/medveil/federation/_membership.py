@@ -18,7 +18,6 @@ key-agreement keys, so a coordinator can never substitute its own.
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import tomllib
 from dataclasses import dataclass
@@ -198,6 +197,3 @@ def init_identity(path: Path) -> Ed25519PrivateKey:
 def load_researcher(path: Path) -> Ed25519PrivateKey:
     return load_identity(path)
 
-
-def key_fingerprint(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:16]

@@ -278,6 +278,11 @@ _STATUS = {
 }
 
 
+def _status_of(exc: MedveilError) -> tuple[int, str]:
+    """The HTTP status and error kind a refusal or failure answers with."""
+    return next(((s, k) for t, (s, k) in _STATUS.items() if isinstance(exc, t)), (400, "error"))
+
+
 def _error(status: int, kind: str, reason: str) -> JSONResponse:
     return JSONResponse({"error": kind, "reason": reason}, status_code=status)
 
@@ -305,8 +310,7 @@ def create_app(service: NodeService) -> FastAPI:
         try:
             result = fn(*args)
         except MedveilError as exc:
-            status, kind = next(((s, k) for t, (s, k) in _STATUS.items()
-                                 if isinstance(exc, t)), (400, "error"))
+            status, kind = _status_of(exc)
             decision = "refuse" if status in (403, 422) else "error"
             service.record(requester, op_name, decision, str(exc), dataset=dataset,
                            params=params, request_id=request_id)
@@ -393,8 +397,7 @@ def create_app(service: NodeService) -> FastAPI:
             try:
                 return JSONResponse(await _in_thread(fn, req))
             except MedveilError as exc:
-                status, kind = next(((s, k) for t, (s, k) in _STATUS.items()
-                                     if isinstance(exc, t)), (400, "error"))
+                status, kind = _status_of(exc)
                 if status != 409:
                     service.record(requester, f"ledger.{method_name}", "refuse", str(exc))
                 return _error(status, kind, str(exc))
