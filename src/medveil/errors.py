@@ -11,8 +11,10 @@ non-zero exit code::
     ├── DisclosureRefusal     an output that would break disclosure control
     ├── IntegrityError        a signature, proof or stored log that does not verify
     │   └── LedgerTampered    a ledger whose stored entries or checkpoints were changed
-    └── StateError            an operation that conflicts with existing state
-                              (e.g. a site folder that already exists)
+    ├── StateError            an operation that conflicts with existing state
+    │                         (e.g. a site folder that already exists)
+    └── ModelError            a model the data cannot estimate (perfect separation,
+                              a singular design, no convergence)
 
 Messages never contain patient values, keys or tokens: they name ids, counts,
 indices and hashes.
@@ -29,6 +31,7 @@ __all__ = [
     "IntegrityError",
     "LedgerTampered",
     "MedveilError",
+    "ModelError",
     "PolicyRefusal",
     "StateError",
 ]
@@ -103,3 +106,8 @@ class LedgerTampered(IntegrityError):
 
 class StateError(MedveilError):
     """The operation conflicts with existing state."""
+
+
+class ModelError(MedveilError):
+    """The data cannot estimate the model as specified: perfect separation, a singular
+    design, or an iteration that does not converge. The message says which and why."""

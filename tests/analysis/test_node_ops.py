@@ -37,6 +37,18 @@ OPS = {
     "stats.cdf": {"column": "age", "thresholds": [50.0, 60.0, 70.0]},
     "stats.histogram": {"column": "age", "edges": [20.0, 55.0, 65.0, 75.0, 110.0]},
     "stats.crossprod": {"columns": ["age", "sbp"], "means": [60.0, 125.0]},
+    "glm.levels": {"formula": "sbp ~ age + C(stage) + sex", "family": "gaussian",
+                   "link": "identity"},
+    "glm.summary": {"formula": "sbp ~ age + C(stage) + sex", "family": "gaussian",
+                    "link": "identity",
+                    "kinds": {"age": "numeric", "stage": "categorical", "sex": "categorical"},
+                    "levels": {"stage": ["I", "II", "III", "IV"], "sex": ["F", "M"]}},
+    "glm.irls": {"formula": "sbp ~ age + C(stage) + sex", "family": "gaussian",
+                 "link": "identity",
+                 "kinds": {"age": "numeric", "stage": "categorical", "sex": "categorical"},
+                 "levels": {"stage": ["I", "II", "III", "IV"], "sex": ["F", "M"]},
+                 "scales": [1.0, 1.0, 1.0, 1.0, 1.0, 64.0], "beta": None, "y_mean": 125.0,
+                 "null_mu": 125.0},
 }
 
 

@@ -34,7 +34,8 @@ from medveil.analysis._distribution import (
     histogram,
     quantiles,
 )
-from medveil.analysis._stats_node import NODE_OPS, op_params_model, run_node_op
+from medveil.analysis._glm import Coefficient, GlmResult, glm
+from medveil.analysis._stats_node import NODE_OPS, columns_read, op_params_model, run_node_op
 from medveil.analysis._table import ChiSquareTest, TableResult, table
 from medveil.analysis._where import Where, parse_where
 
@@ -43,11 +44,13 @@ __all__ = [
     "Aggregator",
     "AnovaResult",
     "ChiSquareTest",
+    "Coefficient",
     "ColumnSummary",
     "Contribution",
     "CorrelationResult",
     "CountResult",
     "DescribeResult",
+    "GlmResult",
     "HistogramResult",
     "InProcessAggregator",
     "NodeOp",
@@ -58,9 +61,11 @@ __all__ = [
     "Totals",
     "Where",
     "anova",
+    "columns_read",
     "correlation",
     "count",
     "describe",
+    "glm",
     "histogram",
     "op_params_model",
     "parse_where",

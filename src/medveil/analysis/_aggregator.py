@@ -109,7 +109,9 @@ class InProcessAggregator:
                 )
             contribution = run_node_op(op, datasets[dataset], params, where=where)
             try:
-                check_release(contribution.cells, contribution.n_records, self.thresholds)
+                check_release(contribution.cells, contribution.n_records, self.thresholds,
+                              n_parameters=contribution.n_parameters,
+                              time_grid=contribution.time_grid)
             except DisclosureRefusal as exc:
                 raise DisclosureRefusal(f"site {name!r}: {exc}") from None
             parts[name] = contribution

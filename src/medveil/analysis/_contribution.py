@@ -61,12 +61,18 @@ class Contribution:
     ``n_records``: rows this request covered at the site (after the row filter),
     checked against min_records; it is not sent.
     ``levels``: category labels, sent in the clear and united at the coordinator.
+    ``n_parameters``: parameters of the model this release serves to fit (0 for a
+    descriptive statistic), checked against max_param_ratio; not sent.
+    ``time_grid``: the width of the time grid survival counts are on, checked
+    against min_time_grid; not sent.
     """
 
     cells: Mapping[str, NDArray[np.int64]]
     sums: Mapping[str, NDArray[np.float64]]
     n_records: int
     levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    n_parameters: int = 0
+    time_grid: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cells", _frozen_int(self.cells))

@@ -40,6 +40,15 @@ from pydantic import BaseModel
 
 from medveil.analysis._contribution import Contribution, NodeOp
 from medveil.analysis._frame import label_codes, labels, numbers
+from medveil.analysis._glm_node import (
+    GlmIrlsParams,
+    GlmLevelsParams,
+    GlmSummaryParams,
+    glm_columns,
+    glm_irls,
+    glm_levels,
+    glm_summary,
+)
 from medveil.analysis._params import (
     CdfParams,
     CellsParams,
@@ -55,7 +64,7 @@ from medveil.analysis._params import (
 from medveil.analysis._where import apply_where
 from medveil.errors import InputError
 
-__all__ = ["NODE_OPS", "PARAMS_MODELS", "op_params_model", "run_node_op"]
+__all__ = ["NODE_OPS", "PARAMS_MODELS", "columns_read", "op_params_model", "run_node_op"]
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +200,9 @@ def _vetted(model: type[P], fn: Callable[[pd.DataFrame, P], Contribution]) -> No
 
 PARAMS_MODELS: Mapping[str, type[_Params]] = MappingProxyType(
     {
+        "glm.irls": GlmIrlsParams,
+        "glm.levels": GlmLevelsParams,
+        "glm.summary": GlmSummaryParams,
         "stats.cdf": CdfParams,
         "stats.cells": CellsParams,
         "stats.centered": CenteredParams,
@@ -204,6 +216,9 @@ PARAMS_MODELS: Mapping[str, type[_Params]] = MappingProxyType(
 
 NODE_OPS: Mapping[str, NodeOp] = MappingProxyType(
     {
+        "glm.irls": _vetted(GlmIrlsParams, glm_irls),
+        "glm.levels": _vetted(GlmLevelsParams, glm_levels),
+        "glm.summary": _vetted(GlmSummaryParams, glm_summary),
         "stats.cdf": _vetted(CdfParams, _cdf),
         "stats.cells": _vetted(CellsParams, _cells),
         "stats.centered": _vetted(CenteredParams, _centered),
@@ -215,6 +230,26 @@ NODE_OPS: Mapping[str, NodeOp] = MappingProxyType(
     }
 )
 """The vetted node ops by name; each validates its own params (see ``op_params_model``)."""
+
+
+def _all_strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, Mapping):
+        return set().union(*(_all_strings(v) for v in value.values()))
+    if isinstance(value, list | tuple):
+        return set().union(*(_all_strings(v) for v in value))
+    return set()
+
+
+def columns_read(op: str, params: Mapping[str, Any]) -> set[str]:
+    """Every column name a request of ``op`` may read: each string in its params, and
+    for model ops the columns of the formula (checked by the node against the columns
+    it never lets anyone query)."""
+    names = _all_strings(params)
+    if op.startswith("glm."):
+        names |= glm_columns(params)
+    return names
 
 
 def op_params_model(op: str) -> type[BaseModel]:

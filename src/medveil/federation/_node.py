@@ -17,7 +17,7 @@ import logging
 import resource
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from medveil._version import __version__
-from medveil.analysis import NODE_OPS, Contribution, parse_where
+from medveil.analysis import NODE_OPS, Contribution, columns_read, parse_where
 from medveil.crypto import encode_counts, encode_floats, encode_scaled, mask
 from medveil.errors import (
     DisclosureRefusal,
@@ -60,17 +60,6 @@ from medveil.site import Site
 log = logging.getLogger(__name__)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _strings(v)
-
-
 def _params_summary(params: Mapping[str, Any]) -> dict[str, Any]:
     """What of a request's parameters goes into the ledger: names, not numbers."""
     out: dict[str, Any] = {}
@@ -98,7 +87,8 @@ class NodeService:
                              field="federation.members")
         self.thresholds = DisclosureThresholds(
             min_cell=cfg.disclosure.min_cell, min_records=cfg.disclosure.min_records,
-            min_sites=cfg.disclosure.min_sites)
+            min_sites=cfg.disclosure.min_sites, max_param_ratio=cfg.disclosure.max_param_ratio,
+            min_time_grid=cfg.disclosure.min_time_grid)
         self.rules = {rule.key: rule for rule in cfg.access}
         self.known_keys = {rule.key: rule.name for rule in cfg.access}
         self.nonces = NonceCache()
@@ -176,7 +166,7 @@ class NodeService:
         else:
             assert node_op is not None
             idents = self.data.identifiers(req.dataset)
-            used = idents.intersection(_strings(req.params))
+            used = idents.intersection(columns_read(req.op, req.params))
             df = self.data.get(req.dataset)
             if req.where:
                 where = parse_where(req.where, [*df.columns, *idents])
@@ -189,7 +179,8 @@ class NodeService:
                 raise PolicyRefusal(f"identifier column(s) {sorted(used)} are never queryable "
                                     "at this site")
             contrib = node_op(df, req.params)
-            check_release(contrib.cells, contrib.n_records, self.thresholds)
+            check_release(contrib.cells, contrib.n_records, self.thresholds,
+                          n_parameters=contrib.n_parameters, time_grid=contrib.time_grid)
         return encode_frame(self._mask(contrib, req, participants))
 
     def _mask(self, c: Contribution, req: ComputeRequest, participants: list[str]) -> Frame:

@@ -38,11 +38,18 @@ class DisclosureThresholds:
     nothing would leave the pooled total to fewer sites than ``min_sites``.
     ``min_sites``: a pooled result mixes at least this many sites (>= 2, or the
     "pool" would be one site's own contribution).
+    ``max_param_ratio``: a model may have at most this many parameters per record the
+    site contributes (DataSHIELD's ``nfilter.glm``, 0.33): a model nearly as large
+    as the data nearly reproduces the data.
+    ``min_time_grid``: the finest time grid (in the time column's units) a survival
+    analysis may put event counts on.
     """
 
     min_cell: int = 5
     min_records: int = 10
     min_sites: int = 3
+    max_param_ratio: float = 0.33
+    min_time_grid: float = 1.0
 
     def __post_init__(self) -> None:
         for name, lowest in (("min_cell", 1), ("min_records", 1), ("min_sites", 2)):
@@ -51,15 +58,31 @@ class DisclosureThresholds:
                 raise InputError("must be an integer", field=name)
             if value < lowest:
                 raise InputError(f"must be >= {lowest}", field=name)
+        for name in ("max_param_ratio", "min_time_grid"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError("must be a number", field=name)
+        if not 0.0 < self.max_param_ratio <= 1.0:
+            raise InputError("must be in (0, 1]", field="max_param_ratio")
+        if not 0.0 <= self.min_time_grid < float("inf"):
+            raise InputError("must be >= 0", field="min_time_grid")
 
 
 def check_release(
-    cells: Mapping[str, NDArray[np.int64]], n_records: int, t: DisclosureThresholds
+    cells: Mapping[str, NDArray[np.int64]],
+    n_records: int,
+    t: DisclosureThresholds,
+    *,
+    n_parameters: int = 0,
+    time_grid: float | None = None,
 ) -> None:
     """Refuse a site's release unless it meets ``t``.
 
     ``cells`` are the counts the site is about to release (each array element is one
-    count), ``n_records`` the number of the site's rows the request covered.
+    count), ``n_records`` the number of the site's rows the request covered, and
+    ``n_parameters`` the number of model parameters the release serves to estimate
+    (0 for a descriptive statistic), and ``time_grid`` the width of the time grid
+    survival counts are put on (None when there is none).
     Raises :class:`~medveil.errors.DisclosureRefusal` naming the rule and the first
     offending cell (keys in sorted order, indices row-major). Returns nothing:
     a release that passes needs no answer.
@@ -67,6 +90,16 @@ def check_release(
     if n_records < t.min_records:
         raise DisclosureRefusal(
             f"query covers fewer than {t.min_records} records (min_records)"
+        )
+    if n_parameters > t.max_param_ratio * n_records:
+        raise DisclosureRefusal(
+            f"the model's {n_parameters} parameters exceed {t.max_param_ratio:g} x the records "
+            "this site contributes (max_param_ratio): simplify the model"
+        )
+    if time_grid is not None and not time_grid >= t.min_time_grid:
+        raise DisclosureRefusal(
+            f"a time grid of width {time_grid:g} is finer than this site allows "
+            f"({t.min_time_grid:g}, min_time_grid)"
         )
     for key in sorted(cells):
         arr = np.asarray(cells[key])

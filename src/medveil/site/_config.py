@@ -57,6 +57,8 @@ class DisclosureSection(_Strict):
     min_cell: int = Field(default=5, ge=1)
     min_records: int = Field(default=10, ge=1)
     min_sites: int = Field(default=3, ge=2)
+    max_param_ratio: float = Field(default=0.33, gt=0.0, le=1.0)
+    min_time_grid: float = Field(default=1.0, ge=0.0)
 
 
 class DatasetSection(_Strict):

@@ -79,6 +79,12 @@ checkpoint_interval = 1
 min_cell = 5
 min_records = 10
 min_sites = 3
+# A model may have at most max_param_ratio parameters per record this node
+# contributes (DataSHIELD's nfilter.glm).
+max_param_ratio = 0.33
+# Survival analyses put event counts on a time grid no finer than this, in the
+# time column's units (e.g. days).
+min_time_grid = 1.0
 
 [federation]
 # The consortium membership this node trusts (peers' identity, key-agreement and
