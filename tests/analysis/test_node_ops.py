@@ -49,6 +49,18 @@ OPS = {
                  "levels": {"stage": ["I", "II", "III", "IV"], "sex": ["F", "M"]},
                  "scales": [1.0, 1.0, 1.0, 1.0, 1.0, 64.0], "beta": None, "y_mean": 125.0,
                  "null_mu": 125.0},
+    "surv.levels": {"formula": "age ~ C(stage)", "family": "gaussian", "link": "identity",
+                    "require": ["smoker"]},
+    "surv.summary": {"formula": "age ~ bmi + sex", "family": "gaussian", "link": "identity",
+                     "kinds": {"bmi": "numeric", "sex": "categorical"},
+                     "levels": {"sex": ["F", "M"]}, "require": ["smoker"]},
+    "surv.plan": {"time": "age", "event": "smoker", "width": 10.0, "n_points": 10},
+    "surv.km": {"time": "age", "event": "smoker", "width": 10.0, "n_points": 10, "by": "sex",
+                "levels": ["F", "M"]},
+    "surv.cox": {"time": "age", "event": "smoker", "width": 10.0, "n_points": 10,
+                 "covariates": "~ bmi + sex", "kinds": {"bmi": "numeric", "sex": "categorical"},
+                 "design_levels": {"sex": ["F", "M"]}, "beta": [0.0, 0.0], "center": [0.0, 27.0],
+                 "scales": [1.0, 1.0]},
 }
 
 

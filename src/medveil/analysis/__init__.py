@@ -36,6 +36,7 @@ from medveil.analysis._distribution import (
 )
 from medveil.analysis._glm import Coefficient, GlmResult, glm
 from medveil.analysis._stats_node import NODE_OPS, columns_read, op_params_model, run_node_op
+from medveil.analysis._survival import CoxResult, KMGroup, KMResult, cox, km
 from medveil.analysis._table import ChiSquareTest, TableResult, table
 from medveil.analysis._where import Where, parse_where
 
@@ -49,10 +50,13 @@ __all__ = [
     "Contribution",
     "CorrelationResult",
     "CountResult",
+    "CoxResult",
     "DescribeResult",
     "GlmResult",
     "HistogramResult",
     "InProcessAggregator",
+    "KMGroup",
+    "KMResult",
     "NodeOp",
     "QuantileEstimate",
     "QuantileResult",
@@ -64,9 +68,11 @@ __all__ = [
     "columns_read",
     "correlation",
     "count",
+    "cox",
     "describe",
     "glm",
     "histogram",
+    "km",
     "op_params_model",
     "parse_where",
     "quantiles",

@@ -107,7 +107,8 @@ class InProcessAggregator:
                 raise InputError(
                     f"unknown dataset {dataset!r} at site {name!r}", field="dataset"
                 )
-            contribution = run_node_op(op, datasets[dataset], params, where=where)
+            contribution = run_node_op(op, datasets[dataset], params, where=where,
+                                       thresholds=self.thresholds)
             try:
                 check_release(contribution.cells, contribution.n_records, self.thresholds,
                               n_parameters=contribution.n_parameters,

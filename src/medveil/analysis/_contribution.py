@@ -13,14 +13,16 @@ does not change them afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
+from medveil.policy import DisclosureThresholds
 
 __all__ = ["Contribution", "NodeOp", "Totals"]
 
@@ -101,5 +103,13 @@ class Totals:
         object.__setattr__(self, "levels", _frozen_levels(self.levels))
 
 
-NodeOp = Callable[[pd.DataFrame, Mapping[str, Any]], Contribution]
-"""A vetted node operation: one site's rows and the request's params to a contribution."""
+class NodeOp(Protocol):
+    """A vetted node operation: one site's rows, the request's params and the site's
+    disclosure thresholds (read only by ops that plan a release) to a contribution."""
+
+    __name__: str
+
+    def __call__(
+        self, df: pd.DataFrame, params: Mapping[str, Any], *,
+        thresholds: DisclosureThresholds = ...,
+    ) -> Contribution: ...

@@ -109,20 +109,24 @@ class Family:
         """Unit deviances (before case weights)."""
         if self.name == "binomial":
             p = _clip01(mu)
-            return 2.0 * (special.xlogy(y, y / p) + special.xlogy(1.0 - y, (1.0 - y) / (1.0 - p)))
+            return np.asarray(
+                2.0 * (special.xlogy(y, y / p) + special.xlogy(1.0 - y, (1.0 - y) / (1.0 - p))),
+                dtype=np.float64)
         if self.name == "poisson":
             m = np.maximum(mu, _EPS)
-            return 2.0 * (special.xlogy(y, y / m) - (y - m))
+            return np.asarray(2.0 * (special.xlogy(y, y / m) - (y - m)), dtype=np.float64)
         return (y - mu) ** 2
 
     def loglike_rows(self, y: F64, mu: F64) -> F64:
         """Log-likelihood per row for the scale-free families (binomial, poisson)."""
         if self.name == "binomial":
             p = _clip01(mu)
-            return special.xlogy(y, p) + special.xlogy(1.0 - y, 1.0 - p)
+            return np.asarray(special.xlogy(y, p) + special.xlogy(1.0 - y, 1.0 - p),
+                              dtype=np.float64)
         if self.name == "poisson":
             m = np.maximum(mu, _EPS)
-            return special.xlogy(y, m) - m - special.gammaln(y + 1.0)
+            return np.asarray(special.xlogy(y, m) - m - special.gammaln(y + 1.0),
+                              dtype=np.float64)
         raise ValueError("the gaussian log-likelihood needs the scale: see glm results")
 
     @property

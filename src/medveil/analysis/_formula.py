@@ -134,8 +134,11 @@ class Design:
     def matrix(self, df: pd.DataFrame) -> NDArray[np.float64]:
         """``len(df) x len(names)`` float64; a row missing any used value is all NaN."""
         for column in self.used:
-            if column not in df.columns:
+            count = int((df.columns == column).sum())
+            if count == 0:
                 raise InputError(f"unknown column {column!r}", field=column)
+            if count > 1:
+                raise InputError(f"column {column!r} appears more than once", field=column)
         n = len(df)
         missing = np.zeros(n, dtype=bool)
         values: dict[str, NDArray[np.float64]] = {}
@@ -361,8 +364,8 @@ def _tokenize(text: str) -> list[_Token]:
                     close = _skip_space(text, end)
                     if close < n and text[close] == ",":
                         raise _error(
-                            f"extra arguments to the C() at position {start} (position "
-                            f"{close}) are not supported"
+                            f"extra arguments (',' at position {close}) to the C() at "
+                            f"position {start} are not supported"
                         )
                     if close >= n or text[close] != ")":
                         found = text[close] if close < n else "the end of the formula"

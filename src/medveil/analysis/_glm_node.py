@@ -58,6 +58,7 @@ __all__ = [
     "glm_irls",
     "glm_levels",
     "glm_summary",
+    "surv_summary",
 ]
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class GlmSpec(_Params):
     offset: Name | None = None
     exposure: Name | None = None
     weights: Name | None = None
+    require: list[Name] = Field(default_factory=list, max_length=8)  # must be non-missing
 
     @model_validator(mode="after")
     def _check_spec(self) -> GlmSpec:
@@ -155,7 +157,8 @@ def glm_columns(params: Mapping[str, object]) -> set[str]:
 
 
 def _extra_columns(spec: GlmSpec) -> list[str]:
-    return [c for c in (spec.offset, spec.exposure, spec.weights) if c is not None]
+    return [c for c in (spec.offset, spec.exposure, spec.weights) if c is not None] + list(
+        spec.require)
 
 
 def _complete_mask(df: pd.DataFrame, spec: GlmSpec) -> NDArray[np.bool_]:
@@ -193,6 +196,9 @@ def _model_frame(df: pd.DataFrame, spec: GlmSummaryParams, fam: Family) -> _Mode
         with np.errstate(invalid="ignore", divide="ignore"):
             offset_all = offset_all + np.log(exposure)
     complete &= ~np.isnan(offset_all)
+    for col in spec.require:
+        require_columns(df, [col])
+        complete &= ~df[col].isna().to_numpy(dtype=bool)
     same_rows_as = getattr(spec, "same_rows_as", None)
     if same_rows_as is not None:
         for col in parse_formula(same_rows_as).columns():
@@ -220,7 +226,10 @@ def _model_frame(df: pd.DataFrame, spec: GlmSummaryParams, fam: Family) -> _Mode
 
 def _check_saturation(x: F64) -> None:
     p = x.shape[1]
-    if len(x) == 0:
+    if len(x) == 0 or p < 2:
+        return  # an intercept-only model releases a pooled mean, like a descriptive
+    # Cheap exit: a column with more than p distinct values has more than p patterns.
+    if any(len(pd.unique(x[:, j])) > p for j in range(p)):
         return
     patterns = len(x) - int(pd.DataFrame(x).duplicated().sum())
     if patterns <= p:
@@ -246,11 +255,13 @@ def glm_levels(df: pd.DataFrame, p: GlmLevelsParams) -> Contribution:
     return Contribution(cells={}, sums={}, n_records=int(complete.sum()), levels=found)
 
 
-def glm_summary(df: pd.DataFrame, p: GlmSummaryParams) -> Contribution:
+def glm_summary(df: pd.DataFrame, p: GlmSummaryParams, *, saturation: bool = True
+                ) -> Contribution:
     fam = family(p.family, p.link)
     mf = _model_frame(df, p, fam)
     n_params = len(mf.design.names)
-    _check_saturation(mf.x)
+    if saturation:
+        _check_saturation(mf.x)
     w = mf.weights
     cells: dict[str, NDArray[np.int64]] = {"n": np.array([len(mf.y)], dtype=np.int64)}
     rows = df[mf.complete]
@@ -273,10 +284,21 @@ def glm_summary(df: pd.DataFrame, p: GlmSummaryParams) -> Contribution:
     return Contribution(cells=cells, sums=sums, n_records=len(mf.y), n_parameters=n_params)
 
 
+def surv_summary(df: pd.DataFrame, p: GlmSummaryParams) -> Contribution:
+    """``surv.summary``: ``glm.summary`` for a Cox model's covariates. A Cox model has
+    no intercept to saturate (its baseline hazard is not estimated from these sums),
+    so the saturation rule does not apply; the parameter ratio and level cells do."""
+    contribution = glm_summary(df, p, saturation=False)
+    return Contribution(cells=contribution.cells, sums=contribution.sums,
+                        n_records=contribution.n_records,
+                        n_parameters=max(contribution.n_parameters - 1, 0))
+
+
 def glm_irls(df: pd.DataFrame, p: GlmIrlsParams) -> Contribution:
     fam = family(p.family, p.link)
     mf = _model_frame(df, p, fam)
     n_params = len(mf.design.names)
+    _check_saturation(mf.x)
     if len(p.scales) != n_params:
         raise InputError(f"{len(p.scales)} scales for a design of {n_params} columns",
                          field="scales")

@@ -48,6 +48,7 @@ from medveil.analysis._glm_node import (
     glm_irls,
     glm_levels,
     glm_summary,
+    surv_summary,
 )
 from medveil.analysis._params import (
     CdfParams,
@@ -61,8 +62,19 @@ from medveil.analysis._params import (
     _Params,
     validate_params,
 )
+from medveil.analysis._survival_node import (
+    CoxParams,
+    KmParams,
+    PlanParams,
+    surv_cox,
+    surv_km,
+    surv_plan,
+)
 from medveil.analysis._where import apply_where
 from medveil.errors import InputError
+from medveil.policy import DisclosureThresholds
+
+DEFAULT_THRESHOLDS = DisclosureThresholds()
 
 __all__ = ["NODE_OPS", "PARAMS_MODELS", "columns_read", "op_params_model", "run_node_op"]
 
@@ -190,8 +202,22 @@ P = TypeVar("P", bound=_Params)
 
 
 def _vetted(model: type[P], fn: Callable[[pd.DataFrame, P], Contribution]) -> NodeOp:
-    def op(df: pd.DataFrame, params: Mapping[str, Any]) -> Contribution:
+    def op(df: pd.DataFrame, params: Mapping[str, Any], *,
+           thresholds: DisclosureThresholds = DEFAULT_THRESHOLDS) -> Contribution:
         return fn(df, validate_params(model, params))
+
+    op.__name__ = fn.__name__.lstrip("_")
+    op.__doc__ = model.__doc__
+    return op
+
+
+def _vetted_policy(
+    model: type[P], fn: Callable[[pd.DataFrame, P, DisclosureThresholds], Contribution]
+) -> NodeOp:
+    """An op that also reads the site's disclosure thresholds (to plan a safe grid)."""
+    def op(df: pd.DataFrame, params: Mapping[str, Any], *,
+           thresholds: DisclosureThresholds = DEFAULT_THRESHOLDS) -> Contribution:
+        return fn(df, validate_params(model, params), thresholds)
 
     op.__name__ = fn.__name__.lstrip("_")
     op.__doc__ = model.__doc__
@@ -205,6 +231,11 @@ PARAMS_MODELS: Mapping[str, type[_Params]] = MappingProxyType(
         "glm.summary": GlmSummaryParams,
         "stats.cdf": CdfParams,
         "stats.cells": CellsParams,
+        "surv.cox": CoxParams,
+        "surv.km": KmParams,
+        "surv.levels": GlmLevelsParams,
+        "surv.plan": PlanParams,
+        "surv.summary": GlmSummaryParams,
         "stats.centered": CenteredParams,
         "stats.count": CountParams,
         "stats.crossprod": CrossprodParams,
@@ -227,6 +258,11 @@ NODE_OPS: Mapping[str, NodeOp] = MappingProxyType(
         "stats.histogram": _vetted(HistogramParams, _histogram),
         "stats.levels": _vetted(LevelsParams, _levels),
         "stats.moments": _vetted(MomentsParams, _moments),
+        "surv.cox": _vetted(CoxParams, surv_cox),
+        "surv.km": _vetted(KmParams, surv_km),
+        "surv.levels": _vetted(GlmLevelsParams, glm_levels),
+        "surv.plan": _vetted_policy(PlanParams, surv_plan),
+        "surv.summary": _vetted(GlmSummaryParams, surv_summary),
     }
 )
 """The vetted node ops by name; each validates its own params (see ``op_params_model``)."""
@@ -247,8 +283,11 @@ def columns_read(op: str, params: Mapping[str, Any]) -> set[str]:
     for model ops the columns of the formula (checked by the node against the columns
     it never lets anyone query)."""
     names = _all_strings(params)
-    if op.startswith("glm."):
+    if op.startswith(("glm.", "surv.")):
         names |= glm_columns(params)
+        covariates = params.get("covariates")
+        if isinstance(covariates, str):
+            names |= glm_columns({"formula": f"{params.get('time', 't')} {covariates}"})
     return names
 
 
@@ -261,16 +300,18 @@ def op_params_model(op: str) -> type[BaseModel]:
 
 
 def run_node_op(
-    op: str, df: pd.DataFrame, params: Mapping[str, Any], *, where: str | None = None
+    op: str, df: pd.DataFrame, params: Mapping[str, Any], *, where: str | None = None,
+    thresholds: DisclosureThresholds = DEFAULT_THRESHOLDS,
 ) -> Contribution:
     """Run a vetted op on one site's table: validate params, filter rows, compute.
 
     This is all a node does with its rows for a request; the caller then applies
     :func:`medveil.policy.check_release` to the result before anything leaves.
-    ``n_records`` of the result counts the rows left by ``where``.
+    ``n_records`` of the result counts the rows left by ``where``; ``thresholds``
+    are the site's own (ops that plan a release read them).
     """
     op_params_model(op)
     validated = validate_params(PARAMS_MODELS[op], params)
     rows = apply_where(df, where)
     logger.debug("op %s over %d rows", op, len(rows))
-    return NODE_OPS[op](rows, validated.model_dump())
+    return NODE_OPS[op](rows, validated.model_dump(), thresholds=thresholds)

@@ -178,7 +178,7 @@ class NodeService:
             if used:
                 raise PolicyRefusal(f"identifier column(s) {sorted(used)} are never queryable "
                                     "at this site")
-            contrib = node_op(df, req.params)
+            contrib = node_op(df, req.params, thresholds=self.thresholds)
             check_release(contrib.cells, contrib.n_records, self.thresholds,
                           n_parameters=contrib.n_parameters, time_grid=contrib.time_grid)
         return encode_frame(self._mask(contrib, req, participants))
