@@ -39,7 +39,18 @@ def site_frame(i: int, n: int, rng: np.random.Generator) -> pd.DataFrame:
         "bmi": rng.normal(23 + i, 3, n),
         "stage": stage,
         "recurrence": (rng.random(n) < 0.3 + 0.1 * (stage == "IV")).astype(int),
-    })
+        # survival: days to death or censoring, exponential hazards by stage and age
+        "days": np.minimum(
+            rng.exponential(2500 / np.exp(0.5 * (stage == "III") + (stage == "IV")
+                                          + 0.02 * (age - 60))),
+            rng.uniform(300, 2200, n)).round(0),
+    }).pipe(_with_death_flag)
+
+
+def _with_death_flag(df: pd.DataFrame) -> pd.DataFrame:
+    """died = 1 unless censored: censoring times were drawn on a coarser pattern."""
+    rng = np.random.default_rng(len(df))
+    return df.assign(died=(rng.random(len(df)) < 0.6).astype(int))
 
 
 @dataclass
@@ -73,8 +84,8 @@ def build_sites(root: Path, names: tuple[str, ...] = NAMES, sizes: tuple[int, ..
         site = Site.open(site.root)
         grant_access(site.path(SITE_TOML), site.config, name="tester",
                      key=public_key_b64(key.public_key()), role="researcher",
-                     datasets=["crc"], operations=["stats.*", "datasets.list", "ledger.witness",
-                                                   "bench.*"])
+                     datasets=["crc"], operations=["stats.*", "glm.*", "surv.*", "datasets.list",
+                                                   "ledger.witness", "bench.*"])
         site = Site.open(site.root)
         grant_access(site.path(SITE_TOML), site.config, name="limited",
                      key=public_key_b64(limited.public_key()), role="researcher",
