@@ -729,6 +729,11 @@ def test_demo_runs(tmp_path: Path) -> None:
     res = ok("demo", "--workdir", work)
     assert "TAMPERED" in res.stdout
     assert "REFUSED" in res.stdout
+    # the models are fitted and checked against statsmodels / lifelines on the pooled rows
+    assert "logit coef C(stage)[T.IV]" in res.stdout and "Cox log-HR age" in res.stdout
+    assert "(equal to 1e-9)" in res.stdout
+    html = (work / "report.html").read_text()
+    assert "Hazard ratios" in html and "Kaplan" in html and "Odds ratios" in html
     assert (work / ".medveil-demo").is_file()
     # The demo leaves hospital-b tampered and hospital-a intact, as it says.
     assert_tampered(work / "hospital-b", "entry bytes and the leaf hash stored at append disagree")

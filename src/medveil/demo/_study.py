@@ -19,7 +19,22 @@ from rich.console import Console
 from rich.table import Table
 from scipy import stats as sps
 
-from medveil.analysis import anova, correlation, count, describe, histogram, quantiles, table, ttest
+from medveil.analysis import (
+    CoxResult,
+    GlmResult,
+    anova,
+    correlation,
+    count,
+    cox,
+    describe,
+    glm,
+    histogram,
+    km,
+    quantiles,
+    table,
+    ttest,
+)
+from medveil.analysis._survival_math import grid_index, grid_times
 from medveil.demo._cohort import IDENTIFYING_COLUMNS, generate_cohorts, write_site_data
 from medveil.errors import PolicyRefusal
 from medveil.federation import Coordinator, init_identity, local_federation
@@ -28,7 +43,10 @@ from medveil.federation._data import add_dataset
 from medveil.report import (
     Section,
     bar_chart,
+    cox_section,
+    glm_section,
     histogram_chart,
+    km_section,
     paragraph,
     render_report,
     write_report,
@@ -39,6 +57,9 @@ from medveil.site._edit import grant_access
 
 SITES = ("hospital-a", "hospital-b", "hospital-c")
 DATASET = "crc"
+LOGIT_FORMULA = "recurrence ~ C(stage) + age + sex + cea + msi"
+COX_COVARIATES = "age + C(stage) + recurrence + msi"
+SURVIVAL = {"time": "followup_months", "event": "status", "width": 1.0, "horizon": 60.0}
 
 
 @dataclass
@@ -75,7 +96,8 @@ def setup_sites(workdir: Path, sizes: Sequence[int], seed: int) -> tuple[list[Si
         site = Site.open(site.root)
         grant_access(site.path(SITE_TOML), site.config, name="demo-researcher", key=pub,
                      role="researcher", datasets=[DATASET],
-                     operations=["stats.*", "datasets.list", "ledger.witness"])
+                     operations=["stats.*", "glm.*", "surv.*", "datasets.list",
+                                 "ledger.witness"])
         sites.append(Site.open(site.root))
     pooled = pd.concat(cohorts, ignore_index=True)
     return sites, key_path, pooled
@@ -127,6 +149,12 @@ def run_study(sites: Sequence[Site], key_path: Path, pooled: pd.DataFrame, workd
             ref_c = pooled[["age", "cea", "bmi"]].dropna().corr().to_numpy()
             cmp.add("corr(age, cea)", corr.correlation[0][1], ref_c[0, 1])
 
+            status.update("logistic regression for recurrence (federated IRLS) ...")
+            logit = glm(coord, DATASET, LOGIT_FORMULA, family_name="binomial")
+            status.update("Cox model for survival (federated Newton-Raphson) ...")
+            coxfit = cox(coord, DATASET, COX_COVARIATES, **SURVIVAL)  # type: ignore[arg-type]
+            curves = km(coord, DATASET, by="stage", **SURVIVAL)  # type: ignore[arg-type]
+
             hist = histogram(coord, DATASET, "age", bins=list(range(40, 86, 5)), open_ends=True)
             q = quantiles(coord, DATASET, "age", [0.25, 0.5, 0.75])
 
@@ -143,8 +171,18 @@ def run_study(sites: Sequence[Site], key_path: Path, pooled: pd.DataFrame, workd
                   f"cross-site cosignatures, {time.monotonic() - t0:.1f} s")
     console.print(f"identifier query refused as it must be: {refused}", highlight=False,
                   markup=False)
+    console.print(
+        f"logistic regression for recurrence ({LOGIT_FORMULA}): {len(logit.names)} "
+        f"coefficients, {logit.iterations} IRLS iterations over {logit.n:,} complete rows; "
+        f"Cox model ({COX_COVARIATES}): {len(coxfit.names)} hazard ratios, "
+        f"{coxfit.n_events:,} deaths, grid width {coxfit.grid.width:g} month(s) up to "
+        f"{coxfit.grid.width * coxfit.grid.n_points:g}", highlight=False)
+    for note in coxfit.grid.notes:
+        console.print(f"  note: {note}", highlight=False)
 
-    tbl = Table(title="federated result vs pooled computation (pandas/scipy on all rows)")
+    _model_references(cmp, pooled, logit, coxfit, console)
+    tbl = Table(title="federated result vs pooled computation (pandas/scipy/statsmodels/"
+                      "lifelines on all rows)")
     for c in ("statistic", "federated", "pooled", "rel. diff"):
         tbl.add_column(c, justify="right" if c != "statistic" else "left")
     for label, f, p in cmp.rows:
@@ -163,7 +201,7 @@ def run_study(sites: Sequence[Site], key_path: Path, pooled: pd.DataFrame, workd
                       f"rounds; pooled {exact:.6f} {'inside' if inside else 'OUTSIDE'}",
                       highlight=False)
 
-    report = render_report("medveil demo: federated descriptive study of colorectal cancer", [
+    report = render_report("medveil demo: a federated study of colorectal cancer", [
         Section("Study", [paragraph(
             f"Three hospitals ({', '.join(s.name for s in sites)}) kept their rows; only "
             f"masked aggregates left each site. {n.n} patients in total.")]),
@@ -176,6 +214,9 @@ def run_study(sites: Sequence[Site], key_path: Path, pooled: pd.DataFrame, workd
             title="Patients by stage and recurrence", y_label="patients"),
             paragraph(f"chi-square {tab.chi2.statistic:.3f}, dof {tab.chi2.dof}, "
                       f"p = {tab.chi2.pvalue:.3g}")]),
+        glm_section(logit, title="Logistic regression for recurrence"),
+        cox_section(coxfit, title="Cox model for overall survival"),
+        km_section(curves, title="Overall survival by stage", unit="(months)"),
         Section("Federated vs pooled", [ReportTable(
             ["statistic", "federated", "pooled"],
             [[lbl, f"{f:.10g}", f"{p:.10g}"] for lbl, f, p in cmp.rows],
@@ -184,3 +225,30 @@ def run_study(sites: Sequence[Site], key_path: Path, pooled: pd.DataFrame, workd
     write_report(workdir / "report.html", report)
     console.print(f"HTML report: {workdir / 'report.html'}", highlight=False)
     return cmp
+
+
+def _model_references(cmp: Comparison, pooled: pd.DataFrame, logit: GlmResult,
+                      coxfit: CoxResult, console: Console) -> None:
+    """The models refitted on the pooled rows by statsmodels and lifelines (the references
+    the tests use), when they are installed (``pip install medveil[dev]``)."""
+    try:
+        import statsmodels.api as sm
+        import statsmodels.formula.api as smf
+        from lifelines import CoxPHFitter
+    except ImportError:
+        console.print("statsmodels/lifelines not installed: the models' pooled check is "
+                      "skipped (pip install 'medveil[dev]')", highlight=False)
+        return
+    ref = smf.glm(LOGIT_FORMULA, pooled, family=sm.families.Binomial()).fit(tol=1e-13)
+    for name, b, se in zip(logit.names, logit.params, logit.bse, strict=True):
+        cmp.add(f"logit coef {name}", b, ref.params[name])
+        cmp.add(f"logit SE {name}", se, ref.bse[name])
+    k, ev = grid_index(pooled["followup_months"].to_numpy(float),
+                       pooled["status"].to_numpy(bool), coxfit.grid.width, coxfit.grid.n_points)
+    gridded = pooled.assign(T=grid_times(coxfit.grid.width, coxfit.grid.n_points)[k],
+                            E=ev.astype(int))
+    cph = CoxPHFitter().fit(gridded[["T", "E", "age", "stage", "recurrence", "msi"]], "T", "E",
+                            formula=COX_COVARIATES, fit_options={"precision": 1e-12})
+    for name, b, se in zip(coxfit.names, coxfit.params, coxfit.bse, strict=True):
+        cmp.add(f"Cox log-HR {name}", b, cph.params_[name])
+        cmp.add(f"Cox SE {name}", se, cph.standard_errors_[name])
