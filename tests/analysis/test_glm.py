@@ -250,3 +250,30 @@ def test_min_sites_applies() -> None:
     two = _agg({k: SITES[k] for k in ("a", "b")})
     with pytest.raises(DisclosureRefusal, match="min_sites"):
         glm(two, "crc", "recurrence ~ age", family_name="binomial")
+
+
+class _DropoutAggregator(InProcessAggregator):
+    """A site leaves after a few rounds, as a node that goes down with --on-failure continue."""
+
+    def __init__(self, sites: dict[str, pd.DataFrame], drop: str, after: int) -> None:
+        super().__init__({n: {"crc": df} for n, df in sites.items()})
+        self.active = list(self.sites)
+        self._drop, self._after = drop, after
+
+    def aggregate(self, op: str, dataset: str, where: str | None,
+                  params: Any) -> Any:
+        totals = super().aggregate(op, dataset, where, params)
+        if self.rounds == self._after and self._drop in self.sites:
+            del self.sites[self._drop]
+            self.active.remove(self._drop)
+        return totals
+
+
+def test_a_site_leaving_mid_fit_restarts_the_fit_on_the_rest() -> None:
+    four = {**SITES, "d": _site("a", 500, 4)}
+    agg = _DropoutAggregator(four, drop="d", after=4)
+    formula = "recurrence ~ age + sex"
+    res = glm(agg, "crc", formula, family_name="binomial")
+    assert res.n_sites == 3
+    ref = smf.glm(formula, _data(formula), family=sm.families.Binomial()).fit(tol=1e-13)
+    np.testing.assert_allclose(res.params, ref.params.to_numpy(), rtol=RTOL)
