@@ -228,8 +228,9 @@ def _check_saturation(x: F64) -> None:
     p = x.shape[1]
     if len(x) == 0 or p < 2:
         return  # an intercept-only model releases a pooled mean, like a descriptive
-    # Cheap exit: a column with more than p distinct values has more than p patterns.
-    if any(len(pd.unique(x[:, j])) > p for j in range(p)):
+    # Cheap exit: a few rows that already hold more than p distinct patterns.
+    head = x[: 4 * p + 4]
+    if len(np.unique(head, axis=0)) > p:
         return
     patterns = len(x) - int(pd.DataFrame(x).duplicated().sum())
     if patterns <= p:
@@ -302,7 +303,10 @@ def glm_irls(df: pd.DataFrame, p: GlmIrlsParams) -> Contribution:
     if len(p.scales) != n_params:
         raise InputError(f"{len(p.scales)} scales for a design of {n_params} columns",
                          field="scales")
-    x = mf.x / np.asarray(p.scales)
+    # The design is used unscaled here (float64 has the range); only the released sums
+    # are put on the scaled columns: X_s = X / s gives X_s'WX_s = X'WX / (s sᵀ).
+    scales = np.asarray(p.scales)
+    x = mf.x
     y = mf.y / p.y_scale
     offset = mf.offset / p.y_scale
     f = mf.weights
@@ -310,17 +314,18 @@ def glm_irls(df: pd.DataFrame, p: GlmIrlsParams) -> Contribution:
         mu = fam.starting_mu(y, p.y_mean)
         eta = fam.link_of(mu)
     else:
-        eta = x @ np.asarray(p.beta) + offset
+        eta = x @ (np.asarray(p.beta) / scales) + offset
         mu = fam.inverse(eta)
     deriv = fam.deriv(mu)
     var = fam.variance(mu)
     w = f / (deriv * deriv * var)
     z = (eta - offset) + (y - mu) * deriv
-    xw = x * w[:, None]
+    root_w = np.sqrt(w)
+    xs = x * root_w[:, None]
     resid = y - mu
     sums: dict[str, F64] = {
-        "xtwx": xw.T @ x,
-        "xtwz": xw.T @ z,
+        "xtwx": (xs.T @ xs) / np.outer(scales, scales),  # A'A: one symmetric product
+        "xtwz": (xs.T @ (root_w * z)) / scales,
         "dev": np.array([np.dot(f, fam.deviance_rows(y, mu))]),
         "pearson": np.array([np.dot(f, resid * resid / var)]),
         "ssr": np.array([np.dot(f, resid * resid)]),
