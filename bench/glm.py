@@ -88,7 +88,7 @@ class TimedAggregator:
 
     @property
     def active(self) -> list[str]:
-        return self.inner.active
+        return list(self.inner.active)
 
     def aggregate(self, op: str, dataset: str, where: str | None,
                   params: Mapping[str, Any]) -> Totals:

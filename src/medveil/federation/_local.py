@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,24 @@ from medveil.site import Site
 log = logging.getLogger(__name__)
 
 
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _node_env(n_nodes: int) -> dict[str, str]:
+    """The environment of local-mode nodes: the machine's cores shared among them.
+
+    Every node process would otherwise start one BLAS thread per core, so N nodes on one
+    machine oversubscribe it N times over. A variable the caller set is kept.
+    """
+    env = dict(os.environ)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    share = str(max(1, cores // max(n_nodes, 1)))
+    for name in _BLAS_THREADS:
+        env.setdefault(name, share)
+    return env
+
+
 @contextlib.contextmanager
 def local_federation(site_dirs: Sequence[Path], *, startup_timeout: float = 60.0,
                      log_level: str = "warning") -> Iterator[Federation]:
@@ -40,6 +59,7 @@ def local_federation(site_dirs: Sequence[Path], *, startup_timeout: float = 60.0
         trust = Federation(tuple(member_from_site(s, "https://127.0.0.1") for s in sites))
         fed_path = tmp / "federation.toml"
         trust.save(fed_path)
+        env = _node_env(len(sites))
         for site in sites:
             port_file = tmp / f"{site.name}.port"
             log_file = tmp / f"{site.name}.log"
@@ -48,7 +68,7 @@ def local_federation(site_dirs: Sequence[Path], *, startup_timeout: float = 60.0
                     [sys.executable, "-m", "medveil", "node", "serve", str(site.root),
                      "--host", "127.0.0.1", "--port", "0", "--federation", str(fed_path),
                      "--port-file", str(port_file), "--log-level", log_level],
-                    stdout=subprocess.DEVNULL, stderr=out)
+                    stdout=subprocess.DEVNULL, stderr=out, env=env)
             procs.append((site, proc, port_file, log_file))
         ports: dict[str, int] = {}
         deadline = time.monotonic() + startup_timeout

@@ -37,7 +37,11 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8443,
     app = create_app(service)
     keys = site.config.keys
     try:
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only when
+        # the listening socket names TCP, and without it every response waits ~40 ms for
+        # the peer's delayed ACK (uvicorn writes headers and body separately).
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                             socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except OSError as exc:
