@@ -142,7 +142,8 @@ class GlmResult(JsonResult):
 class _Fit:
     beta: F64  # scaled
     xtwx: F64
-    totals: Totals
+    totals: Totals  # of the last round, at beta
+    start: Totals  # of the first round (statsmodels' starting values; null model sums)
     iterations: int
 
 
@@ -205,9 +206,15 @@ def _irls(
 ) -> _Fit:
     beta: F64 | None = None
     dev_prev: float | None = None
+    start: Totals | None = None
     for step in range(max_iter + 1):
-        params = {**spec, "beta": None if beta is None else [float(b) for b in beta]}
+        if beta is None:  # the null model's sums do not depend on beta: first round only
+            params = {**spec, "beta": None}
+        else:
+            params = {**spec, "beta": [float(b) for b in beta], "null_mu": None}
         t = study.round("glm.irls", params)
+        if start is None:
+            start = t
         dev = float(t.sums["dev"][0])
         if beta is not None and fam.name == "binomial" and t.sums["boundary"][0] > 0 and step > 1:
             raise ModelError(
@@ -229,7 +236,7 @@ def _irls(
             and abs(dev - dev_prev) <= tol * (abs(dev) + 0.1)
             and np.max(np.abs(new - beta)) <= STEP_TOL * (1.0 + np.max(np.abs(beta)))
         ):
-            return _Fit(beta, xtwx, t, step)
+            return _Fit(beta, xtwx, t, start, step)
         if step == max_iter:
             break
         beta, dev_prev = new, dev
@@ -378,11 +385,12 @@ def _fit(study: _Study, spec: dict[str, Any], response: str, fam: Family, *,
         else:
             llnull = float(nt.sums["loglik"][0])
     else:
-        null_dev = float(t.sums["null_dev"][0]) * y_scale**2
+        st = fit.start
+        null_dev = float(st.sums["null_dev"][0]) * y_scale**2
         if fam.estimates_scale:
             llnull = -null_dev / (2.0 * scale) - wnobs / 2.0 * math.log(2.0 * math.pi * scale)
         else:
-            llnull = float(t.sums["null_loglik"][0])
+            llnull = float(st.sums["null_loglik"][0])
     aic = -2.0 * llf + 2.0 * (df_model + 1)
     bic = -2.0 * llf + (df_model + 1) * math.log(max(wnobs, 1.0))
     for arr in (beta, bse, zvalues, pvalues, conf, cov):

@@ -47,6 +47,7 @@ from medveil.analysis._contribution import Contribution
 from medveil.analysis._families import LINKS, Family, family
 from medveil.analysis._formula import Design, build_design, column_kind, parse_formula
 from medveil.analysis._frame import labels, numbers, require_columns
+from medveil.analysis._memo import FrameMemo
 from medveil.analysis._params import MAX_COLUMNS, MAX_LEVELS, Name, _Params
 from medveil.errors import DisclosureRefusal, InputError
 
@@ -172,7 +173,19 @@ def _complete_mask(df: pd.DataFrame, spec: GlmSpec) -> NDArray[np.bool_]:
     return mask
 
 
+_FRAMES: FrameMemo[_ModelFrame] = FrameMemo()
+# the params that define a model frame (not beta, scales, y_mean, null_mu)
+_FRAME_KEYS = ("formula", "family", "link", "offset", "exposure", "weights", "require", "kinds",
+               "levels", "same_rows_as")
+
+
 def _model_frame(df: pd.DataFrame, spec: GlmSummaryParams, fam: Family) -> _ModelFrame:
+    """The site's complete model rows, reused across the IRLS rounds of one fit."""
+    key = {k: getattr(spec, k, None) for k in _FRAME_KEYS}
+    return _FRAMES.get(df, key, lambda: _build_model_frame(df, spec, fam))
+
+
+def _build_model_frame(df: pd.DataFrame, spec: GlmSummaryParams, fam: Family) -> _ModelFrame:
     formula = parse_formula(spec.formula)
     for col, kind in spec.kinds.items():
         require_columns(df, [col])

@@ -37,6 +37,7 @@ from pydantic import Field, model_validator
 from medveil.analysis._contribution import Contribution
 from medveil.analysis._formula import build_design, parse_formula
 from medveil.analysis._frame import label_codes, numbers, require_columns
+from medveil.analysis._memo import FrameMemo
 from medveil.analysis._params import MAX_COLUMNS, MAX_LEVELS, Name, _Params
 from medveil.analysis._survival_math import cox_objective, cox_sums, grid_index, km_counts
 from medveil.errors import DisclosureRefusal, InputError
@@ -120,8 +121,19 @@ def _design_formula(p: SurvSpec) -> str | None:
     return f"{p.time} {rhs}"
 
 
+_ROWS: FrameMemo[_Rows] = FrameMemo()
+_ROW_KEYS = ("time", "event", "width", "n_points", "by", "levels", "covariates", "kinds",
+             "design_levels")
+
+
 def _rows(df: pd.DataFrame, p: SurvSpec) -> _Rows:
-    """The rows complete in every column the analysis reads, put on the grid."""
+    """The rows complete in every column the analysis reads, put on the grid (reused across
+    the Newton rounds of one fit)."""
+    key = {k: getattr(p, k) for k in _ROW_KEYS}
+    return _ROWS.get(df, key, lambda: _build_rows(df, p))
+
+
+def _build_rows(df: pd.DataFrame, p: SurvSpec) -> _Rows:
     require_columns(df, [p.time, p.event])
     time = numbers(df, p.time)
     event_raw = numbers(df, p.event)
