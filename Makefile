@@ -38,6 +38,10 @@ bench: $(VENV)/.bench
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/secagg.py
 	$(BIN)/python bench/stats.py
+	$(BIN)/python bench/glm.py
+	$(BIN)/python bench/cox.py
+	$(BIN)/python bench/scan_quality.py
+	$(BIN)/python bench/scan_speed.py
 
 clean:
 	rm -rf $(VENV) .demo medveil-demo .pytest_cache .mypy_cache .ruff_cache
