@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck plink bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,7 +25,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The GWAS tests and benchmarks compare against plink1.9 and plink2 (Debian packages,
+# never Python dependencies): install them when missing.
+plink:
+	@command -v plink1.9 >/dev/null && command -v plink2 >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q plink1.9 plink2; }
+
+test: lint typecheck plink
 	$(BIN)/pytest
 
 # Benchmarks install their references on the side (never package dependencies).
@@ -34,7 +42,7 @@ $(VENV)/.bench: $(STAMP)
 	$(BIN)/python -m pip install -q 'pymerkle==7.0.0'
 	touch $(VENV)/.bench
 
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench plink
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/secagg.py
 	$(BIN)/python bench/stats.py

@@ -79,7 +79,8 @@ def combine(contributions: Mapping[str, Contribution]) -> Totals:
 class InProcessAggregator:
     """All sites in one process: the pooled reference for the network aggregator.
 
-    ``sites`` maps site name to that site's datasets (name to data frame). Each
+    ``sites`` maps site name to that site's datasets (name to data frame, or to a
+    :class:`medveil.gwas.PlinkSet` for the ``gwas.*`` ops). Each
     round runs exactly what a node runs (the row filter, the vetted op, the site's
     disclosure check with ``thresholds``) and then sums in plain float64, which is
     what secure aggregation yields after its exact fixed-point decoding.
@@ -107,8 +108,14 @@ class InProcessAggregator:
                 raise InputError(
                     f"unknown dataset {dataset!r} at site {name!r}", field="dataset"
                 )
-            contribution = run_node_op(op, datasets[dataset], params, where=where,
-                                       thresholds=self.thresholds)
+            if op.startswith("gwas."):  # a genotype fileset (medveil.gwas.PlinkSet)
+                from medveil.gwas._node import run_gwas_op
+
+                contribution = run_gwas_op(op, datasets[dataset], params,  # type: ignore[arg-type]
+                                           thresholds=self.thresholds)
+            else:
+                contribution = run_node_op(op, datasets[dataset], params, where=where,
+                                           thresholds=self.thresholds)
             try:
                 check_release(contribution.cells, contribution.n_records, self.thresholds,
                               n_parameters=contribution.n_parameters,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from medveil._version import __version__
-from medveil.cli import _federation, _ledger, _models, _scan, _site, _stats
+from medveil.cli import _federation, _gwas, _ledger, _models, _scan, _site, _stats
 from medveil.cli._common import configure_logging, console, handled
 
 __all__ = ["app", "main"]
@@ -30,6 +30,7 @@ app.command("scan")(_scan.scan_command)
 app.command("glm")(_models.glm_command)
 app.command("cox")(_models.cox_command)
 app.command("km")(_models.km_command)
+app.command("gwas")(_gwas.gwas_command)
 
 
 def _version(value: bool) -> None:

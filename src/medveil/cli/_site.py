@@ -105,18 +105,24 @@ def grant(
 def add_dataset_cmd(
     directory: Annotated[Path, typer.Argument(help="Site folder.")],
     name: Annotated[str, typer.Option(help="Dataset name used in queries.")],
-    path: Annotated[str, typer.Option(help="File, relative to the site folder.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv | parquet | duckdb")] = None,
+    path: Annotated[str, typer.Option(
+        help="File, relative to the site folder (a PLINK fileset: its prefix or .bed).")],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv | parquet | duckdb | plink")] = None,
     table: Annotated[str | None, typer.Option(help="Table name in a DuckDB file.")] = None,
     identifiers: Annotated[str, typer.Option(
         help="Comma-separated identifying columns, never queryable.")] = "",
+    pheno: Annotated[str | None, typer.Option(
+        help="PLINK fileset: phenotype file (FID IID name ...).")] = None,
+    covar: Annotated[str | None, typer.Option(
+        help="PLINK fileset: covariate file (FID IID name ...).")] = None,
 ) -> None:
-    """Register a table the node serves (checked to load with DuckDB first)."""
+    """Register a table or a PLINK genotype fileset the node serves (checked first)."""
     with handled():
         from medveil.federation._data import add_dataset
 
         site = Site.open(directory)
         rows = add_dataset(site, name=name, path=path, fmt=fmt, table=table,
-                           identifiers=_split(identifiers))
+                           identifiers=_split(identifiers), pheno=pheno, covar=covar)
         console.print(f"registered dataset {name} ({rows} rows) at {site.name}",
                       highlight=False)

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from medveil.errors import ConfigError, InputError
+from medveil.gwas._plink import PlinkSet
 from medveil.site import Site
 from medveil.site._config import DatasetSection
 
@@ -66,16 +67,41 @@ class DatasetCache:
     def __init__(self, site: Site) -> None:
         self._site = site
         self._frames: dict[str, pd.DataFrame] = {}
+        self._genotypes: dict[str, PlinkSet] = {}
         self._lock = threading.Lock()
 
     def get(self, name: str) -> pd.DataFrame:
         ds = self._site.config.dataset(name)
         if ds is None:
             raise InputError(f"unknown dataset {name!r}", field="dataset")
+        if ds.resolved_format == "plink":
+            raise InputError(f"dataset {name!r} is a genotype fileset, not a table",
+                             field="dataset")
         with self._lock:
             if name not in self._frames:
                 self._frames[name] = load_table(self._site.root, ds)
             return self._frames[name]
+
+    def genotypes(self, name: str) -> PlinkSet:
+        """The PLINK fileset registered as ``name`` (checked, opened once, read in chunks)."""
+        ds = self._site.config.dataset(name)
+        if ds is None:
+            raise InputError(f"unknown dataset {name!r}", field="dataset")
+        if ds.resolved_format != "plink":
+            raise InputError(f"dataset {name!r} is a table, not a genotype fileset",
+                             field="dataset")
+        with self._lock:
+            if name not in self._genotypes:
+                root = self._site.root
+                prefix = root / ds.path.removesuffix(".bed")
+                self._genotypes[name] = PlinkSet(
+                    prefix, pheno_path=root / ds.pheno if ds.pheno else None,
+                    covar_path=root / ds.covar if ds.covar else None)
+            return self._genotypes[name]
+
+    def is_genotypes(self, name: str) -> bool:
+        ds = self._site.config.dataset(name)
+        return ds is not None and ds.resolved_format == "plink"
 
     def identifiers(self, name: str) -> frozenset[str]:
         ds = self._site.config.dataset(name)
@@ -83,13 +109,32 @@ class DatasetCache:
 
 
 def add_dataset(site: Site, *, name: str, path: str, fmt: str | None = None,
-                table: str | None = None, identifiers: list[str] | None = None) -> int:
-    """Register a dataset in site.toml after checking DuckDB reads it; return its row count."""
+                table: str | None = None, identifiers: list[str] | None = None,
+                pheno: str | None = None, covar: str | None = None) -> int:
+    """Register a dataset in site.toml after checking it reads; return its row count (for a
+    PLINK fileset: its sample count, after checking .bed/.bim/.fam and the pheno/covar
+    files belong together)."""
     from medveil.site import SITE_TOML, append_block, dataset_block
     from medveil.site._config import DatasetSection
 
     if site.config.dataset(name) is not None:
         raise InputError(f"dataset {name!r} already exists", field="--name")
+    probe = DatasetSection(name=name, path=path, format=fmt)  # type: ignore[arg-type]
+    if probe.resolved_format == "plink":
+        prefix = site.root / path.removesuffix(".bed")
+        gs = PlinkSet(prefix, pheno_path=site.root / pheno if pheno else None,
+                      covar_path=site.root / covar if covar else None)
+        if pheno:
+            gs._lookup(site.root / pheno, "phenotype")
+        if covar:
+            gs._lookup(site.root / covar, "covariate")
+        append_block(site.path(SITE_TOML), dataset_block(
+            name=name, path=path, fmt="plink", table=None, identifiers=[], pheno=pheno,
+            covar=covar))
+        return gs.n_samples
+    if pheno or covar:
+        raise InputError("--pheno and --covar belong to PLINK genotype datasets",
+                         field="--pheno")
     ds = DatasetSection(name=name, path=path, format=fmt,  # type: ignore[arg-type]
                         table=table, identifiers=identifiers or [])
     df = load_table(site.root, DatasetSection(name=name, path=path, format=ds.format,

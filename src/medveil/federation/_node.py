@@ -52,6 +52,7 @@ from medveil.federation._wire import (
     WitnessedRequest,
     encode_frame,
 )
+from medveil.gwas._node import GWAS_OPS, run_gwas_op
 from medveil.ledger import Entry, Witness, actor_id
 from medveil.ledger._note import b64decode_strict, b64encode
 from medveil.policy import DisclosureThresholds, check_release
@@ -142,10 +143,12 @@ class NodeService:
     def compute(self, requester: Requester, req: ComputeRequest) -> bytes:
         node_op = NODE_OPS.get(req.op) if req.op not in SERVICE_OPS else None
         service_op = SERVICE_OPS.get(req.op)
-        if node_op is None and service_op is None:
+        genomic = req.op in GWAS_OPS
+        if node_op is None and service_op is None and not genomic:
             raise PolicyRefusal(f"{req.op!r} is not a vetted operation of this node")
         # Service operations read no dataset, so only the operation is authorized.
-        self.authorize(requester, req.op, req.dataset if node_op is not None else None)
+        self.authorize(requester, req.op,
+                       req.dataset if node_op is not None or genomic else None)
         if not req.secure and req.op not in PLAIN_OK_OPS:
             raise PolicyRefusal(f"{req.op!r} releases only through secure aggregation")
         participants = list(req.participants)
@@ -163,6 +166,13 @@ class NodeService:
         self._fresh_request_id(req.request_id)
         if service_op is not None:
             contrib = service_op(req.params)
+        elif genomic:
+            if req.where:
+                raise InputError("a genotype dataset takes no --where filter", field="where")
+            contrib = run_gwas_op(req.op, self.data.genotypes(req.dataset), req.params,
+                                  thresholds=self.thresholds)
+            check_release(contrib.cells, contrib.n_records, self.thresholds,
+                          n_parameters=contrib.n_parameters)
         else:
             assert node_op is not None
             idents = self.data.identifiers(req.dataset)

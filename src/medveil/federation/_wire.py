@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from medveil.errors import InputError
 
 MAGIC = b"MVF1"
-MAX_HEADER = 1 << 20
+# A frame's JSON header: shapes, levels, and for a genotype dataset the site's variant list
+# (ids and alleles, ~40 bytes a variant; not patient data), so room for ~800,000 variants.
+MAX_HEADER = 32 << 20
 MAX_ARRAYS = 4096
 DTYPES = {"<u8": np.dtype("<u8"), "<i8": np.dtype("<i8"), "<f8": np.dtype("<f8")}
 FRAME_MEDIA_TYPE = "application/x-medveil-frame"

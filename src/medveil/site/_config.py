@@ -62,13 +62,15 @@ class DisclosureSection(_Strict):
 
 
 class DatasetSection(_Strict):
-    """A table this node serves read-only."""
+    """A table (or a PLINK genotype fileset) this node serves read-only."""
 
     name: str
-    path: str
-    format: Literal["csv", "parquet", "duckdb"] | None = None
+    path: str  # a file, or for format "plink" the fileset prefix (path.bed/.bim/.fam)
+    format: Literal["csv", "parquet", "duckdb", "plink"] | None = None
     table: str | None = None  # for DuckDB database files
     identifiers: list[str] = Field(default_factory=list)  # never usable in any query
+    pheno: str | None = None  # plink: PLINK-style phenotype file (FID IID name ...)
+    covar: str | None = None  # plink: PLINK-style covariate file
 
     @field_validator("name")
     @classmethod
@@ -83,7 +85,7 @@ class DatasetSection(_Strict):
             return self.format
         suffix = self.path.rsplit(".", 1)[-1].lower()
         return {"csv": "csv", "tsv": "csv", "parquet": "parquet", "pq": "parquet",
-                "duckdb": "duckdb", "db": "duckdb"}.get(suffix, "csv")
+                "duckdb": "duckdb", "db": "duckdb", "bed": "plink"}.get(suffix, "csv")
 
 
 class AccessRule(_Strict):

@@ -44,12 +44,17 @@ def access_block(*, name: str, key: str, role: str, datasets: list[str],
 
 
 def dataset_block(*, name: str, path: str, fmt: str | None, table: str | None,
-                  identifiers: list[str]) -> str:
+                  identifiers: list[str], pheno: str | None = None,
+                  covar: str | None = None) -> str:
     lines = ["[[datasets]]", f"name = {_toml_str(name)}", f"path = {_toml_str(path)}"]
     if fmt:
         lines.append(f"format = {_toml_str(fmt)}")
     if table:
         lines.append(f"table = {_toml_str(table)}")
+    if pheno:
+        lines.append(f"pheno = {_toml_str(pheno)}")
+    if covar:
+        lines.append(f"covar = {_toml_str(covar)}")
     lines.append(f"identifiers = {_toml_list(identifiers)}")
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,254 @@
+"""Node halves of the federated GWAS: one site's fileset to per-variant sums.
+
+Ops (each a pure function of the site's :class:`PlinkSet`, the params and, for sample QC,
+nothing else; no genotype, phenotype or sample id leaves):
+
+* ``gwas.variants``: the site's variant list (ids, positions, alleles; not patient data),
+  keyed by its digest so identical lists merge.
+* ``gwas.samples``: sample QC at the site: each sample's missing-call rate over the
+  study's variants, ``--mind`` applied; returns pooled-only sums (samples kept, removed,
+  cases, controls, missing phenotypes) and the digest of the site's study order (the
+  coordinator checks every site orders the study's variants the same way).
+* ``gwas.counts``: per study variant in a chunk, genotype counts (hom counted allele,
+  het, hom other, missing) among controls, cases and samples without a phenotype: sums.
+* ``gwas.regress``: per variant of a chunk, the sums of batched IRLS (logistic) or least
+  squares (linear) for ``y ~ 1 + g + covariates`` at the given coefficients: sums.
+
+The study's variants and their order are derived at each site from its own .bim minus
+the excluded ids (see :mod:`medveil.gwas._harmonize`). Results are cached per fileset
+object for the QC of one study (the sample pass reads every genotype once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, model_validator
+
+from medveil.analysis._contribution import Contribution
+from medveil.analysis._memo import FrameMemo
+from medveil.analysis._params import _Params, validate_params
+from medveil.errors import InputError
+from medveil.gwas._harmonize import SiteOrder, site_study_order, variant_strings
+from medveil.gwas._plink import MISSING, PlinkSet
+from medveil.gwas._stats import genotype_counts, regression_sums
+from medveil.policy import DisclosureThresholds
+
+__all__ = ["GWAS_OPS", "run_gwas_op"]
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 20_000  # variants read at a time in a full pass
+MAX_CHUNK = 50_000
+
+
+class GwasSpec(_Params):
+    """The study's exclusions, the phenotype (None: the .fam's) and the sample QC."""
+
+    exclude: list[str] = Field(default_factory=list, max_length=200_000)
+    pheno: str | None = None
+    mind: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class VariantsParams(_Params):
+    """``gwas.variants``: no parameters."""
+
+
+class SamplesParams(GwasSpec):
+    """``gwas.samples``: sample QC and phenotype summary."""
+
+    covar: list[str] = Field(default_factory=list, max_length=64)
+
+
+class ChunkParams(GwasSpec):
+    """A chunk of the study's variants: positions [start, stop) in the study order."""
+
+    start: int = Field(ge=0)
+    stop: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _check_chunk(self) -> ChunkParams:
+        if not 0 < self.stop - self.start <= MAX_CHUNK:
+            raise ValueError(f"a chunk holds 1 to {MAX_CHUNK} variants")
+        return self
+
+
+class CountsParams(ChunkParams):
+    """``gwas.counts``: genotype counts by phenotype group."""
+
+
+class RegressParams(ChunkParams):
+    """``gwas.regress``: regression sums for the chunk's variants marked in ``keep``.
+
+    ``keep`` and ``minor`` are hex bit masks over the chunk (bit i of byte i // 8, least
+    significant first): which variants are tested, and which count the other allele (the
+    pooled minor allele) instead of the counted one. ``beta`` holds one row of
+    coefficients (intercept, genotype, covariates) per tested variant, or null to start.
+    """
+
+    keep: str = Field(max_length=2 * MAX_CHUNK // 8 + 2)
+    minor: str = Field(max_length=2 * MAX_CHUNK // 8 + 2)
+    covar: list[str] = Field(default_factory=list, max_length=64)
+    beta: list[list[float]] | None = None
+    logistic: bool = True
+
+
+def bits(mask: NDArray[np.bool_]) -> str:
+    """A boolean mask as the hex bit string :class:`RegressParams` takes."""
+    return np.packbits(mask.astype(np.uint8), bitorder="little").tobytes().hex()
+
+
+def unbits(text: str, n: int) -> NDArray[np.bool_]:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise InputError("not a hex bit mask", field="keep") from None
+    if len(raw) != (n + 7) // 8:
+        raise InputError(f"a bit mask over {n} variants needs {(n + 7) // 8} bytes",
+                         field="keep")
+    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n].astype(bool)
+
+
+@dataclass(frozen=True)
+class _SampleQC:
+    order: SiteOrder
+    keep: NDArray[np.bool_]
+    removed: int
+
+
+_QC: FrameMemo[_SampleQC] = FrameMemo(size=4)
+
+
+def _sample_qc(gs: PlinkSet, p: GwasSpec) -> _SampleQC:
+    key = {"exclude": hashlib.sha256("\n".join(sorted(p.exclude)).encode()).hexdigest(),
+           "mind": p.mind}
+
+    def build() -> _SampleQC:
+        order = site_study_order(gs.variants, p.exclude)
+        keep = np.ones(gs.n_samples, dtype=bool)
+        if p.mind is not None and len(order.index):
+            missing = np.zeros(gs.n_samples, dtype=np.int64)
+            for _, g in gs.chunks(order.index, CHUNK):
+                missing += (g == MISSING).sum(axis=1)
+            keep = missing / len(order.index) <= p.mind
+        return _SampleQC(order, keep, int((~keep).sum()))
+
+    return _QC.get(gs, key, build)  # type: ignore[arg-type]
+
+
+def _groups(gs: PlinkSet, p: GwasSpec, qc: _SampleQC) -> tuple[NDArray[np.int64], bool,
+                                                                NDArray[np.float64]]:
+    """Per sample: 0 control, 1 case, 2 no phenotype, -1 removed by QC; binary?; values."""
+    ph = gs.phenotype(p.pheno)
+    values = ph.values
+    groups = np.full(gs.n_samples, 2, dtype=np.int64)
+    if ph.binary:
+        groups[values == 0.0] = 0
+        groups[values == 1.0] = 1
+    else:
+        groups[~np.isnan(values)] = 0
+    groups = np.where(qc.keep, groups, -1).astype(np.int64)
+    return groups, ph.binary, values
+
+
+def _chunk(gs: PlinkSet, qc: _SampleQC, p: ChunkParams) -> NDArray[np.int8]:
+    if p.stop > len(qc.order.index):
+        raise InputError(f"the study has {len(qc.order.index)} variants at this site; the chunk "
+                         "ends beyond them (the sites' variant lists changed?)", field="stop")
+    idx = qc.order.index[p.start:p.stop]
+    g = gs.read(idx)
+    flip = qc.order.flip[p.start:p.stop]
+    if flip.any():
+        sub = g[:, flip]
+        g[:, flip] = np.where(sub == MISSING, MISSING, 2 - sub)
+    return g
+
+
+def gwas_variants(gs: PlinkSet, p: VariantsParams) -> Contribution:
+    lines = variant_strings(gs.variants)
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    return Contribution(cells={}, sums={}, n_records=gs.n_samples,
+                        levels={f"variants/{digest}": lines})
+
+
+def gwas_samples(gs: PlinkSet, p: SamplesParams) -> Contribution:
+    qc = _sample_qc(gs, p)
+    groups, binary, _ = _groups(gs, p, qc)
+    kept = groups >= 0
+    if p.covar:
+        cov = gs.covariates(p.covar)
+        no_cov = np.isnan(cov).any(axis=1) & kept
+    else:
+        no_cov = np.zeros(gs.n_samples, dtype=bool)
+    sums = {
+        "kept": np.array([float(kept.sum())]),
+        "removed_mind": np.array([float(qc.removed)]),
+        "cases": np.array([float(((groups == 1) & binary).sum())]),
+        "controls": np.array([float(((groups == 0) & binary).sum())]),
+        "no_pheno": np.array([float((groups == 2).sum())]),
+        "no_covar": np.array([float(no_cov.sum())]),
+        "quantitative": np.array([0.0 if binary else 1.0]),
+    }
+    return Contribution(cells={}, sums=sums, n_records=int(kept.sum()),
+                        levels={"study": (qc.order.digest(),)})
+
+
+def gwas_counts(gs: PlinkSet, p: CountsParams) -> Contribution:
+    qc = _sample_qc(gs, p)
+    groups, _, _ = _groups(gs, p, qc)
+    g = _chunk(gs, qc, p)
+    counts = genotype_counts(g, groups, 3)
+    return Contribution(cells={}, sums={"counts": counts.astype(np.float64)},
+                        n_records=int((groups >= 0).sum()))
+
+
+def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
+    qc = _sample_qc(gs, p)
+    groups, binary, values = _groups(gs, p, qc)
+    if p.logistic and not binary:
+        raise InputError("a logistic regression needs a case/control phenotype", field="pheno")
+    n_chunk = p.stop - p.start
+    keep = unbits(p.keep, n_chunk)
+    minor = unbits(p.minor, n_chunk)
+    g = _chunk(gs, qc, p)[:, keep]
+    flip = minor[keep]
+    if flip.any():
+        sub = g[:, flip]
+        g[:, flip] = np.where(sub == MISSING, MISSING, 2 - sub)
+    usable = (groups == 0) | (groups == 1) if binary else groups == 0
+    cov = gs.covariates(p.covar)
+    usable &= ~np.isnan(cov).any(axis=1)
+    y = (groups == 1).astype(np.float64) if binary else values
+    beta = None if p.beta is None else np.asarray(p.beta, dtype=np.float64)
+    if beta is not None and beta.shape != (int(keep.sum()), 2 + len(p.covar)):
+        raise InputError("one row of coefficients per tested variant", field="beta")
+    sums = regression_sums(g[usable], y[usable], cov[usable], beta, logistic=p.logistic)
+    return Contribution(cells={}, sums={k: np.asarray(v, dtype=np.float64)
+                                        for k, v in sums.items()},
+                        n_records=int(usable.sum()), n_parameters=2 + len(p.covar))
+
+
+_OPS: dict[str, tuple[type[_Params], Any]] = {
+    "gwas.variants": (VariantsParams, gwas_variants),
+    "gwas.samples": (SamplesParams, gwas_samples),
+    "gwas.counts": (CountsParams, gwas_counts),
+    "gwas.regress": (RegressParams, gwas_regress),
+}
+GWAS_OPS = frozenset(_OPS)
+
+
+def run_gwas_op(op: str, gs: PlinkSet, params: Mapping[str, Any], *,
+                thresholds: DisclosureThresholds | None = None) -> Contribution:
+    """Validate ``params`` for ``op`` and run it on the site's fileset."""
+    if op not in _OPS:
+        raise InputError(f"unknown op {op!r}", field="op")
+    model, fn = _OPS[op]
+    validated = validate_params(model, json.loads(json.dumps(dict(params))))
+    return fn(gs, validated)  # type: ignore[no-any-return]

@@ -1,0 +1,306 @@
+"""The coordinator half of the federated GWAS: harmonise, QC, test, report.
+
+Rounds (each through the aggregator; every array is a sum over sites):
+
+1. ``gwas.variants``: the sites' variant lists; :func:`harmonize` picks the study's
+   variants and excludes (with reasons) the absent, mismatched and strand-ambiguous ones.
+2. ``gwas.samples``: sample QC at each site (``--mind``) and the phenotype's case/control
+   totals; every site must report the same study order (digest).
+3. ``gwas.counts`` per chunk: genotype counts by phenotype group; from the pooled counts,
+   call rate (``--geno``), allele frequency (``--maf``, the reported A1 is the pooled minor
+   allele, as PLINK 1.9 reports), Hardy–Weinberg exact test in controls (``--hwe``), then the
+   allelic chi-square (PLINK ``--assoc``) or the Cochran–Armitage trend test (``--model``).
+4. ``gwas.regress`` per chunk and iteration (``--test glm``): batched IRLS for all the
+   chunk's variants at once (logistic for a case/control phenotype, least squares for a
+   quantitative one), with covariates, as ``plink2 --glm``.
+
+Privacy cost: pooled genotype counts per variant and phenotype group (the summary
+statistics every GWAS publishes), pooled regression sums per variant; per site, only
+whether its variant list and study order agree. Per-sample values never leave.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from medveil.analysis._aggregator import Aggregator
+from medveil.analysis._contribution import Totals
+from medveil.errors import InputError, IntegrityError
+from medveil.gwas._harmonize import Harmonized, harmonize
+from medveil.gwas._node import bits
+from medveil.gwas._stats import (
+    allelic_test,
+    hwe_exact,
+    regression_result,
+    regression_step,
+    trend_test,
+)
+
+__all__ = ["GwasResult", "gwas"]
+
+logger = logging.getLogger(__name__)
+
+TESTS = ("assoc", "trend", "glm")
+COUNTS_CHUNK = 20_000
+REGRESS_CHUNK = 2_000
+MAX_IRLS = 25
+IRLS_TOL = 1e-10
+_CHI2_MEDIAN = float(stats.chi2.ppf(0.5, 1))
+
+
+@dataclass(frozen=True, eq=False)
+class GwasResult:
+    """One study's results; ``table`` has one row per tested variant (PLINK's columns)."""
+
+    dataset: str
+    test: str
+    pheno: str | None
+    covar: tuple[str, ...]
+    quantitative: bool
+    table: pd.DataFrame
+    samples: dict[str, int]
+    variants: dict[str, Any]
+    lambda_gc: float
+    n_sites: int
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self, top: int = 10) -> dict[str, Any]:
+        """The JSON summary: counts, exclusions, λGC and the top hits."""
+        hits = self.table.nsmallest(top, "P") if len(self.table) else self.table
+        return {
+            "dataset": self.dataset, "test": self.test, "pheno": self.pheno,
+            "covar": list(self.covar), "quantitative": self.quantitative,
+            "samples": self.samples, "variants": self.variants,
+            "lambda_gc": None if not math.isfinite(self.lambda_gc) else self.lambda_gc,
+            "n_sites": self.n_sites, "notes": list(self.notes),
+            "top": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                     for k, v in row.items()} for row in hits.to_dict("records")],
+        }
+
+
+def _variant_lists(t: Totals) -> list[tuple[str, ...]]:
+    return [v for k, v in sorted(t.levels.items()) if k.startswith("variants/")]
+
+
+def lambda_gc(p: NDArray[np.float64]) -> float:
+    """Genomic inflation: median chi-square (1 df) of the p-values / its null median."""
+    p = p[np.isfinite(p)]
+    if not len(p):
+        return math.nan
+    return float(np.median(stats.chi2.isf(p, 1)) / _CHI2_MEDIAN)
+
+
+def gwas(
+    agg: Aggregator,
+    dataset: str,
+    *,
+    pheno: str | None = None,
+    covar: Sequence[str] = (),
+    test: str = "assoc",
+    geno: float | None = None,
+    maf: float | None = None,
+    hwe: float | None = None,
+    mind: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GwasResult:
+    """A federated GWAS equal to PLINK on the pooled samples (see the module docstring).
+
+    ``pheno`` names a column of the sites' phenotype files (None: the .fam's phenotype);
+    ``covar`` covariate columns (``--test glm`` only); ``geno``, ``maf``, ``hwe``, ``mind``
+    are PLINK's QC thresholds (None: off).
+    """
+    if test not in TESTS:
+        raise InputError(f"test is one of {', '.join(TESTS)}", field="test")
+    if covar and test != "glm":
+        raise InputError("covariates need --test glm", field="covar")
+    for name, value in (("geno", geno), ("maf", maf), ("mind", mind)):
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise InputError("must be in [0, 1]", field=name)
+    if hwe is not None and not 0.0 <= hwe <= 1.0:
+        raise InputError("must be in [0, 1]", field="hwe")
+    say = progress or (lambda _msg: None)
+
+    say("variant lists")
+    vt = agg.aggregate("gwas.variants", dataset, None, {})
+    study = harmonize(_variant_lists(vt))
+    if study.n_variants == 0:
+        raise InputError("no variant is present at every site with matching alleles",
+                         field="dataset")
+    spec: dict[str, Any] = {"exclude": sorted(study.excluded), "pheno": pheno, "mind": mind}
+    say("sample QC")
+    st = agg.aggregate("gwas.samples", dataset, None, {**spec, "covar": list(covar)})
+    digests = st.levels.get("study", ())
+    if digests != (study.digest(),):
+        raise IntegrityError("the sites do not order the study's variants the same way "
+                             "(their variant lists changed during the study?)")
+    quant = float(st.sums["quantitative"][0])
+    if 0 < quant < st.n_sites:
+        raise InputError("the phenotype is case/control at some sites and quantitative at "
+                         "others", field="pheno")
+    quantitative = quant > 0
+    samples = {k: round(float(st.sums[k][0])) for k in
+               ("kept", "removed_mind", "cases", "controls", "no_pheno", "no_covar")}
+    if not quantitative and (samples["cases"] == 0 or samples["controls"] == 0):
+        raise InputError("the phenotype has one class only (no cases or no controls)",
+                         field="pheno")
+    if quantitative and test in ("assoc", "trend"):
+        raise InputError(f"--test {test} needs a case/control phenotype; use --test glm",
+                         field="test")
+
+    counts = np.zeros((3, 4, study.n_variants))
+    for start in range(0, study.n_variants, COUNTS_CHUNK):
+        stop = min(start + COUNTS_CHUNK, study.n_variants)
+        say(f"genotype counts: variants {start + 1:,}-{stop:,} of {study.n_variants:,}")
+        t = agg.aggregate("gwas.counts", dataset, None, {**spec, "start": start, "stop": stop})
+        counts[:, :, start:stop] = np.asarray(t.sums["counts"])
+    counts_i = np.rint(counts).astype(np.int64)
+    qc = _variant_qc(counts_i, quantitative, geno=geno, maf=maf, hwe=hwe)
+    keep = qc["keep"]
+    minor = qc["minor_is_other"]
+    if test == "glm":
+        table = _regression(agg, dataset, spec, study, keep, minor, list(covar),
+                            logistic=not quantitative, say=say)
+    else:
+        table = _count_tests(study, counts_i, keep, minor, test)
+    lam = lambda_gc(table["P"].to_numpy(float)) if len(table) else math.nan
+    variants = {"in_files": study.n_variants + len(study.excluded),
+                "excluded_harmonisation": len(study.excluded),
+                "excluded_reasons": _reason_counts(study.excluded),
+                "excluded_geno": int(qc["fail_geno"].sum()),
+                "excluded_maf": int(qc["fail_maf"].sum()),
+                "excluded_hwe": int(qc["fail_hwe"].sum()),
+                "tested": len(table)}
+    return GwasResult(dataset, test, pheno, tuple(covar), quantitative, table, samples,
+                      variants, lam, vt.n_sites)
+
+
+def _reason_counts(excluded: dict[str, str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for reason in excluded.values():
+        out[reason] = out.get(reason, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _variant_qc(counts: NDArray[np.int64], quantitative: bool, *, geno: float | None,
+                maf: float | None, hwe: float | None) -> dict[str, NDArray[Any]]:
+    total = counts.sum(axis=0)  # (4, m): hom counted, het, hom other, missing
+    called = total[0] + total[1] + total[2]
+    n = called + total[3]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        missing_rate = np.where(n > 0, total[3] / n, 1.0)
+        freq = np.where(called > 0, (2 * total[0] + total[1]) / (2.0 * called), np.nan)
+    maf_v = np.minimum(freq, 1.0 - freq)
+    fail_geno = (missing_rate > geno) if geno is not None else np.zeros(len(freq), bool)
+    fail_maf = (~(maf_v >= maf)) if maf is not None else np.zeros(len(freq), bool)
+    if hwe is not None:
+        grp = total if quantitative else counts[0]  # PLINK: controls for case/control
+        p_hwe = hwe_exact(grp[1], grp[0], grp[2])
+        fail_hwe = p_hwe < hwe
+    else:
+        fail_hwe = np.zeros(len(freq), bool)
+    keep = ~(fail_geno | fail_maf | fail_hwe) & (called > 0)
+    minor_is_other = freq > 0.5  # the counted allele is the major one: report the other
+    return {"keep": keep, "fail_geno": fail_geno, "fail_maf": fail_maf & ~fail_geno,
+            "fail_hwe": fail_hwe & ~fail_geno & ~fail_maf, "minor_is_other": minor_is_other,
+            "freq": freq}
+
+
+def _oriented(c: NDArray[np.int64], flip: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Counts (4, m) with the homozygote columns swapped where the minor allele is the
+    other one, so they count the reported A1."""
+    out = c.copy()
+    out[0, flip], out[2, flip] = c[2, flip], c[0, flip]
+    return out
+
+
+def _base_table(study: Harmonized, idx: NDArray[np.int64],
+                minor: NDArray[np.bool_]) -> pd.DataFrame:
+    counted = np.asarray(study.counted, dtype=object)[idx]
+    other = np.asarray(study.other, dtype=object)[idx]
+    flip = minor[idx]
+    return pd.DataFrame({
+        "CHR": np.asarray(study.chrom, dtype=object)[idx],
+        "SNP": np.asarray(study.ids, dtype=object)[idx],
+        "BP": np.asarray(study.pos, dtype=np.int64)[idx],
+        "A1": np.where(flip, other, counted),
+        "A2": np.where(flip, counted, other),
+    })
+
+
+def _count_tests(study: Harmonized, counts: NDArray[np.int64], keep: NDArray[np.bool_],
+                 minor: NDArray[np.bool_], test: str) -> pd.DataFrame:
+    idx = np.flatnonzero(keep)
+    flip = minor[idx]
+    controls = _oriented(counts[0][:, idx], flip)
+    cases = _oriented(counts[1][:, idx], flip)
+    table = _base_table(study, idx, minor)
+    if test == "assoc":
+        r = allelic_test(cases, controls)
+        table["F_A"], table["F_U"] = r["F_A"], r["F_U"]
+        table["CHISQ"], table["P"], table["OR"] = r["CHISQ"], r["P"], r["OR"]
+        return table[["CHR", "SNP", "BP", "A1", "F_A", "F_U", "A2", "CHISQ", "P", "OR"]]
+    r = trend_test(cases, controls)
+    table["CHISQ"], table["P"] = r["CHISQ"], r["P"]
+    return table[["CHR", "SNP", "BP", "A1", "A2", "CHISQ", "P"]]
+
+
+def _regression(agg: Aggregator, dataset: str, spec: dict[str, Any], study: Harmonized,
+                keep: NDArray[np.bool_], minor: NDArray[np.bool_], covar: list[str], *,
+                logistic: bool, say: Callable[[str], None]) -> pd.DataFrame:
+    parts: list[pd.DataFrame] = []
+    m = study.n_variants
+    for start in range(0, m, REGRESS_CHUNK):
+        stop = min(start + REGRESS_CHUNK, m)
+        k = keep[start:stop]
+        if not k.any():
+            continue
+        params = {**spec, "start": start, "stop": stop, "keep": bits(k),
+                  "minor": bits(minor[start:stop]), "covar": covar, "logistic": logistic}
+        beta: NDArray[np.float64] | None = None  # the coefficients the last sums are at
+        sums: dict[str, NDArray[np.float64]] = {}
+        for it in range(MAX_IRLS if logistic else 1):
+            say(f"regression: variants {start + 1:,}-{stop:,} of {m:,}, iteration {it + 1}")
+            t = agg.aggregate("gwas.regress", dataset, None, {
+                **params, "beta": None if beta is None else beta.tolist()})
+            sums = {key: np.asarray(v) for key, v in t.sums.items()}
+            new, singular = regression_step(sums)
+            if not logistic:
+                beta = new
+                break
+            if beta is not None:
+                step = np.nanmax(np.abs(new - beta), axis=1) if len(new) else np.zeros(0)
+                scale = 1.0 + np.nanmax(np.abs(beta), axis=1) if len(new) else np.zeros(0)
+                if ((step <= IRLS_TOL * scale) | singular | ~np.isfinite(step)).all():
+                    break
+            if it == MAX_IRLS - 1:
+                logger.warning("IRLS stopped after %d iterations for some variants", MAX_IRLS)
+                break
+            beta = new
+        assert beta is not None
+        res = regression_result(sums, beta, logistic=logistic)
+        idx = np.flatnonzero(k) + start
+        part = _base_table(study, idx, minor)
+        part["OBS_CT"] = np.asarray(res["OBS_CT"]).astype(np.int64)
+        if logistic:
+            part["OR"] = res["OR"]
+            part["LOG(OR)_SE"] = res["SE"]
+            part["Z_STAT"] = res["Z_STAT"]
+        else:
+            part["BETA"] = res["BETA"]
+            part["SE"] = res["SE"]
+            part["T_STAT"] = res["T_STAT"]
+        part["P"] = res["P"]
+        parts.append(part)
+    if not parts:
+        return _base_table(study, np.zeros(0, dtype=np.int64), minor)
+    return pd.concat(parts, ignore_index=True)
+
