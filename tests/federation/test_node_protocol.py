@@ -21,6 +21,7 @@ from medveil.federation import (
     pinned_context,
     sign_request,
 )
+from medveil.federation._wire import MAX_REQUEST_BYTES
 from medveil.ledger import Entry
 from tests.federation.conftest import Study
 
@@ -111,7 +112,7 @@ def test_invalid_compute_requests(study: Study, over: dict, status: int, reason:
 def test_malformed_and_oversized_bodies(study: Study) -> None:
     r = _post(study, b"{not json")
     assert r.status_code == 400
-    r = _post(study, b"x" * (1 << 20 + 1))
+    r = _post(study, b"x" * (MAX_REQUEST_BYTES + 1))
     assert r.status_code == 413
 
 

@@ -257,3 +257,48 @@ def test_sites_that_disagree_on_the_study_are_refused(study: SimulatedStudy,
     with pytest.raises(IntegrityError, match="do not order the study"):
         gwas(swap, "geno", pheno="case")
     assert first is not None
+
+
+def test_federated_pca_equals_plink2_and_pcs_as_covariates(study: SimulatedStudy,
+                                                           tmp_path: Path) -> None:
+    from medveil.gwas import _node
+    from tests.gwas._plink import plink2_pca
+
+    agg = _agg(study)
+    res = gwas(agg, "geno", pheno="case", covar=["age"], test="glm", pcs=4)
+    exclude = tmp_path / "exclude.txt"
+    exclude.write_text("\n".join(sorted(_excluded(study))) + "\n")
+    # meanimpute: plink2's default exact PCA divides each GRM entry by the variants called
+    # in both samples, which no per-site sum can give; with mean imputation it is the GRM of
+    # the standardized genotypes, which is what the federated PCA computes
+    vec, val = plink2_pca(study.pooled_prefix, tmp_path / "pca", 4,
+                          extra=["meanimpute", "--exclude", str(exclude)])
+    np.testing.assert_allclose(res.eigenvalues, val[:4], rtol=1e-3)
+    # the scores stayed at the sites; gather them here (in process) to compare subspaces
+    scores = []
+    for name in agg.sites:
+        gs = agg.sites[name]["geno"]
+        hits = [v[1] for k, v in _node._SCORES.items() if k[0] == id(gs)]
+        scores.append(hits[-1])
+    ours = np.vstack(scores)
+    ref = vec[[c for c in vec.columns if str(c).startswith("PC")][:4]].to_numpy(float)
+    qa, _ = np.linalg.qr(ours)
+    qb, _ = np.linalg.qr(ref)
+    sines = np.sqrt(np.clip(1 - np.linalg.svd(qa.T @ qb, compute_uv=False) ** 2, 0, None))
+    assert sines.max() < 1e-3
+    assert res.covar == ("age", "PC1", "PC2", "PC3", "PC4")
+    # with the same PC scores as covariates, plink2 --glm gives the same genotype rows
+    pcs = pd.DataFrame(ours, columns=[f"PC{i}" for i in range(1, 5)])
+    fams = pd.concat([pd.read_csv(p.with_suffix(".fam"), sep=r"\s+", header=None,
+                                  usecols=[0, 1], names=["FID", "IID"], dtype=str)
+                      for p in study.site_prefixes], ignore_index=True)
+    cov = pd.read_csv(study.pooled_covar, sep=r"\s+", dtype={"FID": str, "IID": str})
+    covfile = tmp_path / "covar_pcs.txt"
+    fams.join(pcs).merge(cov, on=["FID", "IID"]).to_csv(covfile, sep="\t", index=False)
+    ref_glm = plink2_glm(study.pooled_prefix, tmp_path / "glm", pheno_file=study.pooled_pheno,
+                         pheno_name="case", covar_file=covfile,
+                         covar_names=["age", "PC1", "PC2", "PC3", "PC4"])
+    m = _join(res.table, ref_glm.rename(columns={"ID": "SNP"}))
+    ok = m["ERRCODE"].astype(str) == "."
+    _close(m.loc[ok, "OR"], m.loc[ok, "OR_ref"], 6, rel_tol=1e-4)
+    assert res.lambda_gc < gwas(agg, "geno", pheno="case", covar=["age"], test="glm").lambda_gc

@@ -97,9 +97,11 @@ class InProcessAggregator:
         self.rounds = 0
 
     def aggregate(
-        self, op: str, dataset: str, where: str | None, params: Mapping[str, Any]
+        self, op: str, dataset: str, where: str | None, params: Mapping[str, Any], *,
+        frac_bits: int | None = None,
     ) -> Totals:
-        """One round of ``op`` over every site; see :class:`Aggregator`."""
+        """One round of ``op`` over every site; see :class:`Aggregator`. ``frac_bits`` (the
+        federation's wire encoding) is accepted and ignored: sums here are plain float64."""
         check_sites(len(self.sites), self.thresholds)
         self.rounds += 1
         parts: dict[str, Contribution] = {}

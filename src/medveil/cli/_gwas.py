@@ -36,6 +36,9 @@ def gwas_command(
     pheno: Annotated[str | None, typer.Option(
         help="Phenotype column of the sites' phenotype files (default: the .fam's).")] = None,
     covar: Annotated[str, typer.Option(help="Comma-separated covariates (--test glm).")] = "",
+    pcs: Annotated[int, typer.Option(help="Principal components (federated PCA) added as "
+                                          "covariates (--test glm); scores stay at the sites.",
+                                     min=0, max=50)] = 0,
     test: Annotated[str, typer.Option(help="assoc | trend | glm")] = "assoc",
     geno: Annotated[float | None, typer.Option(help="Drop variants missing in more than "
                                                     "this share of samples.")] = None,
@@ -63,7 +66,7 @@ def gwas_command(
             raise InputError("assoc, trend or glm", field="--test")
         with _session(opts) as coord:
             res = gwas(coord, dataset, pheno=pheno, covar=covars, test=test, geno=geno,
-                       maf=maf, hwe=hwe, mind=mind, progress=_chunk_progress)
+                       maf=maf, hwe=hwe, mind=mind, pcs=pcs, progress=_chunk_progress)
         paths = write_outputs(out, res)
         s, v = res.samples, res.variants
         t = Table(title=f"GWAS ({res.test}) on {dataset}", show_header=False)
@@ -78,7 +81,9 @@ def gwas_command(
                        ("excluded --geno/--maf/--hwe",
                         f"{v['excluded_geno']:,} / {v['excluded_maf']:,} / "
                         f"{v['excluded_hwe']:,}"),
-                       ("lambda GC", f"{res.lambda_gc:.4f}")):
+                       ("lambda GC", f"{res.lambda_gc:.4f}"),
+                       ("PC eigenvalues", ", ".join(f"{e:.4g}" for e in res.eigenvalues)
+                        or "-")):
             t.add_row(k, str(val))
         console.print(t)
         for reason, n in v["excluded_reasons"].items():

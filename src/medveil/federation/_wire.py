@@ -30,7 +30,9 @@ MAX_HEADER = 32 << 20
 MAX_ARRAYS = 4096
 DTYPES = {"<u8": np.dtype("<u8"), "<i8": np.dtype("<i8"), "<f8": np.dtype("<f8")}
 FRAME_MEDIA_TYPE = "application/x-medveil-frame"
-MAX_REQUEST_BYTES = 1 << 20  # requests are small: parameters, never data
+# Requests hold parameters, never patient data; the largest are a GWAS's SNP-space PCA
+# basis (variants x 30 floats, ~48 MB for 200,000 variants in base64).
+MAX_REQUEST_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,15 @@ object for the QC of one study (the sample pass reads every genotype once).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+import math
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +42,7 @@ from medveil.analysis._memo import FrameMemo
 from medveil.analysis._params import _Params, validate_params
 from medveil.errors import InputError
 from medveil.gwas._harmonize import SiteOrder, site_study_order, variant_strings
+from medveil.gwas._pca import site_product, site_scores
 from medveil.gwas._plink import MISSING, PlinkSet
 from medveil.gwas._stats import genotype_counts, regression_sums
 from medveil.policy import DisclosureThresholds
@@ -84,6 +90,53 @@ class CountsParams(ChunkParams):
     """``gwas.counts``: genotype counts by phenotype group."""
 
 
+class ArrayParam(_Params):
+    """A float64 array in a request: its shape and its little-endian bytes in base64."""
+
+    shape: list[int] = Field(min_length=1, max_length=2)
+    b64: str
+
+
+def encode_array(a: NDArray[np.float64]) -> dict[str, Any]:
+    arr = np.ascontiguousarray(a, dtype="<f8")
+    return {"shape": list(arr.shape), "b64": base64.b64encode(arr.tobytes()).decode()}
+
+
+def decode_array(p: ArrayParam, name: str) -> NDArray[np.float64]:
+    try:
+        raw = base64.b64decode(p.b64, validate=True)
+    except ValueError:
+        raise InputError("not base64", field=name) from None
+    if any(d < 0 for d in p.shape) or len(raw) != 8 * math.prod(p.shape):
+        raise InputError(f"{len(raw)} bytes do not hold an array of shape {p.shape}",
+                         field=name)
+    out = np.frombuffer(raw, dtype="<f8").reshape(p.shape).astype(np.float64)
+    if not np.isfinite(out).all():
+        raise InputError("holds non-finite values", field=name)
+    return out
+
+
+class PcaParams(GwasSpec):
+    """``gwas.pca``: this site's X_s'(X_s Q) for the basis ``q`` over the variants marked
+    in ``keep`` (hex bit mask over the whole study), standardized with the pooled counted-
+    allele frequencies ``freq`` of those variants."""
+
+    keep: str
+    freq: ArrayParam
+    q: ArrayParam
+
+
+class PcaScoresParams(GwasSpec):
+    """``gwas.pca_scores``: compute and KEEP this site's samples' PC scores (nothing about
+    them leaves) under ``session``, for ``gwas.regress`` with ``pcs``."""
+
+    keep: str
+    freq: ArrayParam
+    v: ArrayParam
+    eigenvalues: list[float] = Field(min_length=1, max_length=100)
+    session: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
 class RegressParams(ChunkParams):
     """``gwas.regress``: regression sums for the chunk's variants marked in ``keep``.
 
@@ -98,6 +151,8 @@ class RegressParams(ChunkParams):
     covar: list[str] = Field(default_factory=list, max_length=64)
     beta: list[list[float]] | None = None
     logistic: bool = True
+    pcs: int = Field(default=0, ge=0, le=100)  # PC scores of ``session`` as covariates
+    session: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
 def bits(mask: NDArray[np.bool_]) -> str:
@@ -224,15 +279,80 @@ def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
         g[:, flip] = np.where(sub == MISSING, MISSING, 2 - sub)
     usable = (groups == 0) | (groups == 1) if binary else groups == 0
     cov = gs.covariates(p.covar)
+    if p.pcs:
+        cov = np.column_stack([cov, _session_scores(gs, p.session, p.pcs)])
     usable &= ~np.isnan(cov).any(axis=1)
     y = (groups == 1).astype(np.float64) if binary else values
     beta = None if p.beta is None else np.asarray(p.beta, dtype=np.float64)
-    if beta is not None and beta.shape != (int(keep.sum()), 2 + len(p.covar)):
+    if beta is not None and beta.shape != (int(keep.sum()), 2 + len(p.covar) + p.pcs):
         raise InputError("one row of coefficients per tested variant", field="beta")
     sums = regression_sums(g[usable], y[usable], cov[usable], beta, logistic=p.logistic)
     return Contribution(cells={}, sums={k: np.asarray(v, dtype=np.float64)
                                         for k, v in sums.items()},
-                        n_records=int(usable.sum()), n_parameters=2 + len(p.covar))
+                        n_records=int(usable.sum()), n_parameters=2 + len(p.covar) + p.pcs)
+
+
+# PC scores stay at the site, in the node's memory, for the regressions of the same study.
+_SCORES: OrderedDict[tuple[int, str], tuple[weakref.ref[PlinkSet], NDArray[np.float64]]] = (
+    OrderedDict())
+_SCORES_LOCK = threading.Lock()
+MAX_SESSIONS = 8
+
+
+def _pca_genotypes(gs: PlinkSet, qc: _SampleQC, keep: NDArray[np.bool_]
+                   ) -> Callable[[], Iterator[tuple[slice, NDArray[np.int8]]]]:
+    """Chunk factory over the kept study variants, counted allele, QC'd samples only."""
+    index = qc.order.index[keep]
+    flip = qc.order.flip[keep]
+    rows = qc.keep
+
+    def factory() -> Iterator[tuple[slice, NDArray[np.int8]]]:
+        for sl, g in gs.chunks(index, CHUNK):
+            f = flip[sl]
+            if f.any():
+                sub = g[:, f]
+                g[:, f] = np.where(sub == MISSING, MISSING, 2 - sub)
+            yield sl, g[rows]
+
+    return factory
+
+
+def gwas_pca(gs: PlinkSet, p: PcaParams) -> Contribution:
+    qc = _sample_qc(gs, p)
+    keep = unbits(p.keep, len(qc.order.index))
+    freq = decode_array(p.freq, "freq").reshape(-1)
+    q = decode_array(p.q, "q")
+    if freq.shape[0] != int(keep.sum()) or q.shape[0] != freq.shape[0]:
+        raise InputError("freq and q need one row per kept variant", field="q")
+    z = site_product(_pca_genotypes(gs, qc, keep), freq, q)
+    return Contribution(cells={}, sums={"z": z}, n_records=int(qc.keep.sum()))
+
+
+def gwas_pca_scores(gs: PlinkSet, p: PcaScoresParams) -> Contribution:
+    qc = _sample_qc(gs, p)
+    keep = unbits(p.keep, len(qc.order.index))
+    freq = decode_array(p.freq, "freq").reshape(-1)
+    v = decode_array(p.v, "v")
+    scores = site_scores(_pca_genotypes(gs, qc, keep), freq, v, np.asarray(p.eigenvalues))
+    full = np.full((gs.n_samples, scores.shape[1]), np.nan)
+    full[qc.keep] = scores
+    with _SCORES_LOCK:
+        _SCORES[(id(gs), p.session)] = (weakref.ref(gs), full)
+        while len(_SCORES) > MAX_SESSIONS:
+            _SCORES.popitem(last=False)
+    return Contribution(cells={}, sums={"stored": np.array([float(qc.keep.sum())])},
+                        n_records=int(qc.keep.sum()))
+
+
+def _session_scores(gs: PlinkSet, session: str | None, k: int) -> NDArray[np.float64]:
+    with _SCORES_LOCK:
+        hit = _SCORES.get((id(gs), session or ""))
+    if hit is None or hit[0]() is not gs:
+        raise InputError("this node holds no PC scores for the study (was it restarted?); "
+                         "run the study again", field="session")
+    if k > hit[1].shape[1]:
+        raise InputError(f"{k} PCs asked, {hit[1].shape[1]} computed", field="pcs")
+    return hit[1][:, :k]
 
 
 _OPS: dict[str, tuple[type[_Params], Any]] = {
@@ -240,6 +360,8 @@ _OPS: dict[str, tuple[type[_Params], Any]] = {
     "gwas.samples": (SamplesParams, gwas_samples),
     "gwas.counts": (CountsParams, gwas_counts),
     "gwas.regress": (RegressParams, gwas_regress),
+    "gwas.pca": (PcaParams, gwas_pca),
+    "gwas.pca_scores": (PcaScoresParams, gwas_pca_scores),
 }
 GWAS_OPS = frozenset(_OPS)
 

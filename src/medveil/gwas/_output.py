@@ -90,7 +90,12 @@ def write_outputs(prefix: Path, res: GwasResult) -> list[Path]:
                                       default=str) + "\n").encode())
     html = prefix.with_name(prefix.name + ".html")
     write_atomic(html, report_html(res).encode())
-    return [table, summary, html]
+    paths = [table, summary, html]
+    if res.eigenvalues:  # plink2's .eigenval: one eigenvalue (GRM scale) per line
+        eigenval = prefix.with_name(prefix.name + ".eigenval")
+        write_atomic(eigenval, "".join(f"{v:.6g}\n" for v in res.eigenvalues).encode())
+        paths.append(eigenval)
+    return paths
 
 
 def report_html(res: GwasResult) -> str:

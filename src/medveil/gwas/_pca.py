@@ -92,6 +92,9 @@ DEFAULT_MAX_ROUNDS = 60
 # a new basis column whose residual (after projecting out the basis) is below this fraction
 # of the largest input column norm is numerically in the basis already and is dropped
 _RANK_RTOL = 1e-10
+# Cholesky QR2 is used while R's diagonal spans less than this ratio (cond(A) ~ 1e6 at most,
+# well inside its stable range); beyond it Householder QR takes over
+_CHOLQR_RTOL = 1e-6
 
 ChunkFactory = Callable[[], Iterable[tuple[slice, NDArray[np.int8]]]]
 """Each call starts a fresh pass: (variant positions, the site's genotypes there) pairs,
@@ -320,14 +323,32 @@ def start_basis(m: int, k: int, oversample: int = DEFAULT_OVERSAMPLE,
     return orthonormalize(_resolve_rng(seed).standard_normal((m, width)))
 
 
+def _cholesky_qr2(A: NDArray[np.float64], scale: float) -> NDArray[np.float64] | None:
+    """Q of A = QR (diag(R) > 0) by Cholesky QR, twice; None when A is too ill-conditioned
+    for it (then Householder decides which columns are dependent)."""
+    Q = A
+    for _ in range(2):
+        try:
+            R = scipy.linalg.cholesky(Q.T @ Q, lower=False, check_finite=False)
+        except np.linalg.LinAlgError:
+            return None
+        d = np.abs(np.diagonal(R))
+        if d.min() <= _CHOLQR_RTOL * d.max() or (Q is A and d.min() <= _RANK_RTOL * scale):
+            return None
+        Q = scipy.linalg.solve_triangular(R, Q.T, trans="T", lower=False,
+                                          check_finite=False).T
+    return np.ascontiguousarray(Q)
+
+
 def orthonormalize(Z: NDArray[np.float64],
                    against: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-    """Orthonormal basis of ``Z``'s columns (QR with ``diag(R) >= 0``, so it is unique).
+    """Orthonormal basis of ``Z``'s columns (QR with ``diag(R) > 0``, so it is unique).
 
     With ``against`` (orthonormal columns, e.g. the Krylov basis so far) the result is
     orthonormal to it too: ``Z`` is projected out of it twice (classical Gram–Schmidt,
     repeated). Columns that are numerically dependent (on each other or on ``against``)
-    are dropped, so the result may be narrower than ``Z`` (even empty).
+    are dropped, so the result may be narrower than ``Z`` (even empty). Cholesky QR2 when
+    the columns are well conditioned (tall-skinny: one pass of BLAS-3), else Householder.
     """
     A = np.asarray(Z, dtype=np.float64)
     if A.ndim != 2:
@@ -341,6 +362,10 @@ def orthonormalize(Z: NDArray[np.float64],
         K = np.asarray(against, dtype=np.float64)
         for _ in range(2):
             A = A - K @ (K.T @ A)
+    if A.shape[0] >= A.shape[1]:
+        fast = _cholesky_qr2(A, scale)
+        if fast is not None:
+            return fast
     Q, R = scipy.linalg.qr(A, mode="economic", check_finite=False)
     d = np.diagonal(R)
     keep = np.abs(d) > _RANK_RTOL * scale

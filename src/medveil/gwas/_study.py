@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,8 @@ from medveil.analysis._aggregator import Aggregator
 from medveil.analysis._contribution import Totals
 from medveil.errors import InputError, IntegrityError
 from medveil.gwas._harmonize import Harmonized, harmonize
-from medveil.gwas._node import bits
+from medveil.gwas._node import bits, encode_array
+from medveil.gwas._pca import PCACoordinator
 from medveil.gwas._stats import (
     allelic_test,
     hwe_exact,
@@ -55,6 +57,10 @@ REGRESS_CHUNK = 2_000
 MAX_IRLS = 25
 IRLS_TOL = 1e-10
 _CHI2_MEDIAN = float(stats.chi2.ppf(0.5, 1))
+# PCA products travel as one fixed-point limb at scale 2^-24 (|x| < 2^29 ~ 5e8): X'XQ holds
+# sums over samples of standardized genotypes times an orthonormal basis, far inside that,
+# and 6e-8 absolute precision is 1e-9 relative or better at the values PCA produces.
+PCA_FRAC_BITS = 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +78,7 @@ class GwasResult:
     lambda_gc: float
     n_sites: int
     notes: tuple[str, ...] = field(default=())
+    eigenvalues: tuple[float, ...] = field(default=())
 
     def summary(self, top: int = 10) -> dict[str, Any]:
         """The JSON summary: counts, exclusions, λGC and the top hits."""
@@ -82,6 +89,7 @@ class GwasResult:
             "samples": self.samples, "variants": self.variants,
             "lambda_gc": None if not math.isfinite(self.lambda_gc) else self.lambda_gc,
             "n_sites": self.n_sites, "notes": list(self.notes),
+            "eigenvalues": list(self.eigenvalues),
             "top": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                      for k, v in row.items()} for row in hits.to_dict("records")],
         }
@@ -110,18 +118,26 @@ def gwas(
     maf: float | None = None,
     hwe: float | None = None,
     mind: float | None = None,
+    pcs: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> GwasResult:
     """A federated GWAS equal to PLINK on the pooled samples (see the module docstring).
 
     ``pheno`` names a column of the sites' phenotype files (None: the .fam's phenotype);
     ``covar`` covariate columns (``--test glm`` only); ``geno``, ``maf``, ``hwe``, ``mind``
-    are PLINK's QC thresholds (None: off).
+    are PLINK's QC thresholds (None: off); ``pcs`` > 0 computes that many principal
+    components by federated PCA (their scores stay at the sites) and adds them as
+    covariates (``--test glm``).
     """
     if test not in TESTS:
         raise InputError(f"test is one of {', '.join(TESTS)}", field="test")
     if covar and test != "glm":
         raise InputError("covariates need --test glm", field="covar")
+    if pcs and test != "glm":
+        raise InputError("principal components are covariates: they need --test glm",
+                         field="pcs")
+    if not 0 <= pcs <= 50:
+        raise InputError("0 to 50 principal components", field="pcs")
     for name, value in (("geno", geno), ("maf", maf), ("mind", mind)):
         if value is not None and not 0.0 <= value <= 1.0:
             raise InputError("must be in [0, 1]", field=name)
@@ -166,9 +182,15 @@ def gwas(
     qc = _variant_qc(counts_i, quantitative, geno=geno, maf=maf, hwe=hwe)
     keep = qc["keep"]
     minor = qc["minor_is_other"]
+    eigenvalues: tuple[float, ...] = ()
+    pc_spec: dict[str, Any] = {}
+    if pcs:
+        eigenvalues, session = _federated_pca(agg, dataset, spec, keep, qc["freq"], pcs,
+                                              samples["kept"], say)
+        pc_spec = {"pcs": pcs, "session": session}
     if test == "glm":
-        table = _regression(agg, dataset, spec, study, keep, minor, list(covar),
-                            logistic=not quantitative, say=say)
+        table = _regression(agg, dataset, {**spec, **pc_spec}, study, keep, minor,
+                            list(covar), logistic=not quantitative, say=say)
     else:
         table = _count_tests(study, counts_i, keep, minor, test)
     lam = lambda_gc(table["P"].to_numpy(float)) if len(table) else math.nan
@@ -179,8 +201,35 @@ def gwas(
                 "excluded_maf": int(qc["fail_maf"].sum()),
                 "excluded_hwe": int(qc["fail_hwe"].sum()),
                 "tested": len(table)}
-    return GwasResult(dataset, test, pheno, tuple(covar), quantitative, table, samples,
-                      variants, lam, vt.n_sites)
+    names = tuple(covar) + tuple(f"PC{i + 1}" for i in range(pcs))
+    return GwasResult(dataset, test, pheno, names, quantitative, table, samples,
+                      variants, lam, vt.n_sites, eigenvalues=eigenvalues)
+
+
+def _federated_pca(agg: Aggregator, dataset: str, spec: dict[str, Any],
+                   keep: NDArray[np.bool_], freq: NDArray[np.float64], k: int, n_samples: int,
+                   say: Callable[[str], None]) -> tuple[tuple[float, ...], str]:
+    """Randomized block Krylov PCA over the QC'd variants; only SNP-space products (variants
+    x block) are pooled. The sites keep their samples' scores under a fresh session id."""
+    f = freq[keep]
+    m = int(keep.sum())
+    if m < k or n_samples < k:
+        raise InputError(f"{k} principal components need at least {k} variants and samples",
+                         field="pcs")
+    pca = PCACoordinator(m, n_samples, k)
+    base = {**spec, "keep": bits(keep), "freq": encode_array(f)}
+    while (q := pca.query()) is not None:
+        say(f"PCA: round {pca.rounds + 1} ({m:,} variants x {q.shape[1]} columns)")
+        t = agg.aggregate("gwas.pca", dataset, None, {**base, "q": encode_array(q)},
+                          frac_bits=PCA_FRAC_BITS)  # type: ignore[call-arg]
+        pca.submit(np.asarray(t.sums["z"]))
+    eig, v = pca.result()
+    session = secrets.token_hex(16)
+    say("PCA: each site computes and keeps its samples' scores")
+    agg.aggregate("gwas.pca_scores", dataset, None, {
+        **base, "v": encode_array(v), "eigenvalues": [float(x) for x in eig],
+        "session": session})
+    return tuple(float(x) for x in eig), session
 
 
 def _reason_counts(excluded: dict[str, str]) -> dict[str, int]:
