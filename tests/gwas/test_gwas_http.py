@@ -58,7 +58,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Site], Path,
 
 def test_cli_gwas_in_local_mode_equals_in_process(
         sites: tuple[list[Site], Path, SimulatedStudy], tmp_path: Path) -> None:
-    site_list, key_path, study = sites
+    site_list, key_path, _study = sites
     runner = CliRunner(env={"COLUMNS": "200"})
     local = [x for s in site_list for x in ("--local", str(s.root))]
     res = runner.invoke(app, ["gwas", *local, "--identity", str(key_path), "--dataset", "geno",
@@ -85,7 +85,7 @@ def test_cli_gwas_in_local_mode_equals_in_process(
 
 def test_cli_gwas_assoc_and_bad_input(sites: tuple[list[Site], Path, SimulatedStudy],
                                       tmp_path: Path) -> None:
-    site_list, key_path, study = sites
+    site_list, key_path, _study = sites
     runner = CliRunner(env={"COLUMNS": "200"})
     base = ["gwas", *[x for s in site_list for x in ("--local", str(s.root))], "--identity",
             str(key_path), "--dataset", "geno", "--no-witness"]
