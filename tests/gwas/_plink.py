@@ -286,10 +286,16 @@ def plink2_pca(
     out_dir: Path,
     k: int,
     *,
+    approx: bool = False,
     extra: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """``plink2 --pca k``: (eigenvectors FID IID PC1..PCk, eigenvalues as a float array)."""
-    out = _run(PLINK2, ["--bfile", str(prefix), "--pca", str(k), *extra], out_dir, "pca")
+    """``plink2 --pca k``: (eigenvectors FID IID PC1..PCk, eigenvalues as a float array).
+
+    The exact method builds the n x n GRM and is very slow past a few thousand samples
+    (over 20 minutes at 10,000 x 20,000): pass ``approx=True`` (randomized PCA) there.
+    """
+    pca = ["--pca", str(k), *(["approx"] if approx else [])]
+    out = _run(PLINK2, ["--bfile", str(prefix), *pca, *extra], out_dir, "pca")
     vec = read_plink2(_output(out, ".eigenvec"))
     if "FID" not in vec.columns:  # plink2 omits FID when every FID is "0"
         vec.insert(0, "FID", vec["IID"])

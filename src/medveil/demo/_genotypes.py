@@ -11,10 +11,11 @@ the ways real consortia do:
   populations in different proportions (:data:`SITE_POPULATION_MIX`): site a is mostly pop0,
   site b mixed, site c mostly pop2. Allele frequencies therefore differ by site and PC1 of the
   pooled genotypes separates pop0 from the others.
-* **Stratification.** Case status follows a logistic liability model with ~10 causal SNPs
-  (odds ratios 1.2-1.5 per allele), age and sex effects, and a population effect (pop2, and
-  so site c, is enriched for cases); about 40 % are cases. A quantitative trait has the same
-  kind of model with Gaussian noise.
+* **Stratification.** Case status follows a logistic model with ~10 causal SNPs (odds
+  ratios 1.2-1.5 per allele, genotypes centred within population), age and sex effects, and
+  a population effect (log-odds +0.25 in pop1, +0.7 in pop2: site c is enriched for cases);
+  about 40 % are cases. A quantitative trait has the same kind of model with Gaussian noise.
+  Without PCs, a GWAS of the pool is inflated; the top PCs absorb most of it.
 * **Allele coding.** Site b's ``.bim`` lists the ``swapped`` variants with A1/A2 exchanged
   (its ``.bed`` counts the other allele, so the biology is unchanged). About 0.5 % of variants
   are strand-ambiguous (A/T or C/G); all others carry two non-complementary letters.
@@ -72,7 +73,7 @@ _SPLIT_0 = 2_000
 _MIN_MAF = 0.01
 
 _CASE_FRACTION = 0.40
-_POP_LOGIT = (0.0, 0.3, 0.8)  # population effect on the case log-odds
+_POP_LOGIT = (0.0, 0.25, 0.7)  # population effect on the case log-odds
 _POP_QT = (0.0, 0.2, 0.5)  # population effect on the trait
 _N_CAUSAL = 10
 
@@ -345,8 +346,11 @@ def simulate_study(
         chrom = chroms[chrom_of[gi]]
         local = gi - int(np.searchsorted(chrom_of, chrom_of[gi]))
         g = _decode(chrom.ts, chrom.sites[local : local + 1], c0, c1)[0].astype(float)
-        eta += log_or[j] * (g - 2 * freq[gi])
-        qt += beta_qt[j] * (g - 2 * freq[gi])
+        # Centred within each population, so that the population effects below are the
+        # populations' whole difference in risk (not blurred by causal-allele frequencies).
+        centred = g - np.bincount(pop_of, weights=g, minlength=3)[pop_of] / n_pop[pop_of]
+        eta += log_or[j] * centred
+        qt += beta_qt[j] * centred
     eta += np.asarray(_POP_LOGIT)[pop_of] + 0.02 * (age - 55.0) + 0.15 * (sex == 1)
     qt += np.asarray(_POP_QT)[pop_of] + 0.01 * (age - 55.0) + 0.1 * (sex == 1)
     qt += rng.normal(0.0, 1.0, size=n_samples)
