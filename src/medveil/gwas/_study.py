@@ -61,6 +61,7 @@ _CHI2_MEDIAN = float(stats.chi2.ppf(0.5, 1))
 # sums over samples of standardized genotypes times an orthonormal basis, far inside that,
 # and 6e-8 absolute precision is 1e-9 relative or better at the values PCA produces.
 PCA_FRAC_BITS = 24
+PCA_TOL = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,7 +217,9 @@ def _federated_pca(agg: Aggregator, dataset: str, spec: dict[str, Any],
     if m < k or n_samples < k:
         raise InputError(f"{k} principal components need at least {k} variants and samples",
                          field="pcs")
-    pca = PCACoordinator(m, n_samples, k)
+    # Ritz values settled to 1e-6 relative: eigenvalues and the top-k subspace are then
+    # well inside the 1e-3 the study needs, in about 15 rounds instead of 21 at 1e-9
+    pca = PCACoordinator(m, n_samples, k, tol=PCA_TOL)
     base = {**spec, "keep": bits(keep), "freq": encode_array(f)}
     while (q := pca.query()) is not None:
         say(f"PCA: round {pca.rounds + 1} ({m:,} variants x {q.shape[1]} columns)")
