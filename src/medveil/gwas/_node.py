@@ -286,7 +286,8 @@ def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
     beta = None if p.beta is None else np.asarray(p.beta, dtype=np.float64)
     if beta is not None and beta.shape != (int(keep.sum()), 2 + len(p.covar) + p.pcs):
         raise InputError("one row of coefficients per tested variant", field="beta")
-    sums = regression_sums(g[usable], y[usable], cov[usable], beta, logistic=p.logistic)
+    sums = regression_sums(g[usable], y[usable], cov[usable], beta, logistic=p.logistic,
+                           deviance=False)  # IRLS steps and SEs do not use it
     return Contribution(cells={}, sums={k: np.asarray(v, dtype=np.float64)
                                         for k, v in sums.items()},
                         n_records=int(usable.sum()), n_parameters=2 + len(p.covar) + p.pcs)

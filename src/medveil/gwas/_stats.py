@@ -122,7 +122,8 @@ def _covariates(C: ArrayLike | None, n: int) -> NDArray[np.float64]:
 
 
 def regression_sums(G: ArrayLike, y: ArrayLike, C: ArrayLike | None,
-                    beta: ArrayLike | None, *, logistic: bool) -> dict[str, NDArray[Any]]:
+                    beta: ArrayLike | None, *, logistic: bool,
+                    deviance: bool = True) -> dict[str, NDArray[Any]]:
     """One site's sums for the per-variant regressions ``y ~ 1 + g_j + C``.
 
     ``G`` ``(n, m)`` int8 genotypes, ``y`` ``(n,)`` (0/1 for ``logistic``; NaN = missing),
@@ -135,8 +136,8 @@ def regression_sums(G: ArrayLike, y: ArrayLike, C: ArrayLike | None,
     * ``"xtwx"`` ``(m, p, p)`` -- ``X_j' W_j X_j``;
     * ``"xtwz"`` ``(m, p)`` -- ``X_j' W_j z_j``;
     * ``"n"`` ``(m,)`` int64 -- samples used;
-    * ``"dev"`` ``(m,)`` -- at ``beta``: the binomial deviance ``-2 log L`` (logistic) or the
-      residual sum of squares (linear);
+    * ``"dev"`` ``(m,)`` -- at ``beta``: the binomial deviance ``-2 log L`` (logistic; zeros
+      with ``deviance=False``) or the residual sum of squares (linear);
     * ``"yy"`` ``(m,)`` -- ``sum y^2`` over the samples used (for the linear RSS).
 
     Work is vectorised over variants (in chunks bounding memory to a few ``n x chunk``
@@ -204,10 +205,11 @@ def regression_sums(G: ArrayLike, y: ArrayLike, C: ArrayLike | None,
             w *= inv  # mu (1 - mu)
             w *= mask
             # binomial deviance: 2 sum [softplus(eta) - y eta]
-            sp = np.log1p(e)
-            sp += np.maximum(eta, 0.0)
-            sp -= yz[:, None] * eta
-            dev[sl] = 2.0 * np.einsum("ij,ij->j", mask, sp)
+            if deviance:  # not needed to iterate; IRLS callers may skip it (a third of it)
+                sp = np.log1p(e)
+                sp += np.maximum(eta, 0.0)
+                sp -= yz[:, None] * eta
+                dev[sl] = 2.0 * np.einsum("ij,ij->j", mask, sp)
             wz = eta * w  # w z = w eta + (y - mu)
             mu -= yz[:, None]
             mu *= mask
