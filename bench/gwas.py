@@ -73,6 +73,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,6 +358,20 @@ def node_env(blas_threads: int | None) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def code_version() -> str:
+    """The commit measured, and the source files changed on top of it (others edit too)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "src"],
+                               capture_output=True, text=True, check=False).stdout.split()
+    except OSError:
+        return "unknown"
+    changed = [x for x in dirty if x.startswith("src/")]
+    return head + (f" + uncommitted changes to {', '.join(changed)}" if changed else "")
+
+
 def plink2_blas() -> str:
     """The BLAS library the plink2 binary loads (Debian's plink2 uses the system libblas.so.3,
     which is netlib's reference BLAS unless OpenBLAS/BLIS is installed as an alternative)."""
@@ -407,6 +422,10 @@ def federation(data: Data, workdir: Path, blas_threads: int | None
 # -- the references ----------------------------------------------------------------------------
 
 
+class PlinkFailed(RuntimeError):
+    """A reference run exited non-zero (the benchmark reports it and goes on)."""
+
+
 def run_plink(tool: str, args: list[str], out_dir: Path, name: str,
               threads: int) -> tuple[Path, float]:
     """``tool args --threads --memory --out out_dir/name``: (output prefix, wall seconds)."""
@@ -425,7 +444,9 @@ def run_plink(tool: str, args: list[str], out_dir: Path, name: str,
         logfile = out.with_name(out.name + ".log")
         tail = (logfile.read_text(errors="replace")[-3000:] if logfile.exists()
                 else proc.stderr[-3000:])
-        raise SystemExit(f"{' '.join(cmd)}\nexited with {proc.returncode}:\n{tail}")
+        why = " (killed by SIGTERM from outside?)" if proc.returncode in (143, -15) else ""
+        raise PlinkFailed(f"{' '.join(cmd)}\nexited with {proc.returncode}{why} after "
+                          f"{dt:.0f} s:\n{tail}")
     return out, dt
 
 
@@ -605,23 +626,51 @@ def ratio_line(label: str, fed: float, ref: float) -> str:
 # -- the runs ----------------------------------------------------------------------------------
 
 
+def pca_flag(mode: str) -> str:
+    return "meanimpute" if mode == "exact" else "approx"
+
+
 def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     data = ensure_data(workdir, args.samples, args.variants, args.seed)
     do_assoc, do_glm = args.only in ("all", "assoc"), args.only in ("all", "glm")
+    modes = ["exact", "approx"] if args.plink_pca == "both" else [args.plink_pca]
+    failures: list[str] = []
     out: dict[str, Any] = {
         "benchmark": "gwas", "samples": data.n_samples, "variants": data.n_variants,
         "seed": data.seed, "site_shares": list(SHARES), "repeats": args.repeats,
         "simulation_s": data.sim_seconds, "simulation_cached": data.cached,
         "excluded_ids": len(data.excluded), "plink_threads": args.plink_threads,
         "plink_memory_mb": PLINK_MEMORY_MB, "plink2_blas": plink2_blas(),
-        "node_blas_threads": node_blas_threads(
+        "plink2_pca_modes": modes, "node_blas_threads": node_blas_threads(
             args.node_blas_threads), "cores": len(os.sched_getaffinity(0)), "only": args.only,
+        "failures": failures, "code": code_version(),
     }
-    times: dict[str, list[float]] = {k: [] for k in (
-        "fed_assoc", "plink19_assoc", "fed_glm", "fed_regression", "fed_pca", "fed_pca_all",
-        "plink2_pca", "plink2_glm", "covar_merge", "plink2_pca_approx")}
+    times: dict[str, list[float]] = defaultdict(list)
+    refs: dict[str, Any] = {}
     fed_assoc: FedRun | None = None
     fed_glm: FedRun | None = None
+
+    def checkpoint() -> None:
+        """The raw figures so far (a later failure or a kill leaves them on disk)."""
+        if args.json is not None:
+            raw = {**out, "partial": True, **{f"{k}_s": v for k, v in times.items()}}
+            for key, run in (("assoc", fed_assoc), ("glm", fed_glm)):
+                if run is not None:
+                    raw[f"fed_{key}_phases"] = run.phases
+                    raw[f"fed_{key}_rounds"] = run.rounds
+            args.json.write_text(json.dumps(raw, indent=2, default=float) + "\n")
+
+    def reference(key: str, tool: str, argv: list[str], name: str) -> Path | None:
+        try:
+            o, dt = run_plink(tool, argv, ref_dir, name, args.plink_threads)
+        except PlinkFailed as exc:
+            failures.append(str(exc))
+            log(f"FAILED: {exc}")
+            return None
+        times[key].append(dt)
+        log(f"{name}: {dt:.1f} s")
+        return o
+
     with federation(data, workdir, args.node_blas_threads) as (coord, pids, roots, run_dir,
                                                                 startup):
         excl = run_dir / "exclude.txt"
@@ -630,24 +679,26 @@ def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ref_dir.mkdir()
         pooled = data.pooled
         pheno, covar = pooled.parent / "pheno.txt", pooled.parent / "covar.txt"
+        bfile = ["--bfile", str(pooled), "--exclude", str(excl)]
         warm = warm_page_cache([d / "geno.bed" for d in data.site_dirs]
                                + [pooled.with_suffix(".bed")])
         rss_start = peak_rss(coord)
         load_start = os.getloadavg()
         rss_assoc: dict[str, float | None] = {}
-        assoc_ref = pca_val = glm_ref = approx_val = None
         for rep in range(args.repeats):
             capture = rep == 0 and not args.no_node_profile
             if do_assoc:
                 fed_assoc = run_federated(coord, pids, "assoc", 0, capture)
                 times["fed_assoc"].append(fed_assoc.wall_s)
+                log(f"federated assoc: {fed_assoc.wall_s:.1f} s")
                 rss_assoc = peak_rss(coord)
-                o, dt = run_plink(PLINK19, [
-                    "--bfile", str(pooled), "--pheno", str(pheno), "--pheno-name", "case",
-                    "--assoc", "--exclude", str(excl)], ref_dir, "assoc", args.plink_threads)
-                times["plink19_assoc"].append(dt)
-                assoc_ref = pd.read_csv(o.with_name(o.name + ".assoc"), sep=r"\s+",
-                                        na_values=["NA", "nan", "inf"], dtype={"SNP": str})
+                o = reference("plink19_assoc", PLINK19, [
+                    *bfile, "--pheno", str(pheno), "--pheno-name", "case", "--assoc"], "assoc")
+                if o is not None:
+                    refs["assoc"] = pd.read_csv(o.with_name(o.name + ".assoc"), sep=r"\s+",
+                                                na_values=["NA", "nan", "inf"],
+                                                dtype={"SNP": str})
+                checkpoint()
             if do_glm:
                 fed_glm = run_federated(coord, pids, "glm", args.pcs, capture)
                 times["fed_glm"].append(fed_glm.wall_s)
@@ -655,28 +706,30 @@ def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 times["fed_pca"].append(fed_glm.phase("pca"))
                 times["fed_pca_all"].append(fed_glm.phase("variants", "samples", "counts",
                                                           "pca"))
-                o, dt = run_plink(PLINK2, [
-                    "--bfile", str(pooled), "--exclude", str(excl), "--pca", str(args.pcs),
-                    "meanimpute"], ref_dir, "pca", args.plink_threads)
-                times["plink2_pca"].append(dt)
-                pca_val = np.loadtxt(o.with_name(o.name + ".eigenval"), ndmin=1)
-                if args.plink_pca_approx:
-                    oa, dt = run_plink(PLINK2, [
-                        "--bfile", str(pooled), "--exclude", str(excl), "--pca",
-                        str(args.pcs), "approx"], ref_dir, "pca_approx", args.plink_threads)
-                    times["plink2_pca_approx"].append(dt)
-                    approx_val = np.loadtxt(oa.with_name(oa.name + ".eigenval"), ndmin=1)
-                cov_pcs = ref_dir / "covar_pcs.txt"
-                times["covar_merge"].append(covar_with_pcs(
-                    covar, o.with_name(o.name + ".eigenvec"), cov_pcs, args.pcs))
-                names = ["age", "sex", *(f"PC{i + 1}" for i in range(args.pcs))]
-                o, dt = run_plink(PLINK2, [
-                    "--bfile", str(pooled), "--exclude", str(excl), "--pheno", str(pheno),
-                    "--pheno-name", "case", "--covar", str(cov_pcs), "--covar-name",
-                    ",".join(names), "--covar-variance-standardize",
-                    "--glm", "no-firth", "hide-covar"], ref_dir, "glm", args.plink_threads)
-                times["plink2_glm"].append(dt)
-                glm_ref = read_plink2(o.with_name(o.name + ".case.glm.logistic"))
+                log(f"federated glm: {fed_glm.wall_s:.1f} s")
+                checkpoint()
+                eigenvec: Path | None = None
+                for mode in modes:
+                    o = reference(f"plink2_pca_{mode}", PLINK2, [
+                        *bfile, "--pca", str(args.pcs), pca_flag(mode)], f"pca_{mode}")
+                    if o is not None:
+                        refs[f"pca_{mode}"] = np.loadtxt(o.with_name(o.name + ".eigenval"),
+                                                         ndmin=1)
+                        eigenvec = eigenvec or o.with_name(o.name + ".eigenvec")
+                    checkpoint()
+                if eigenvec is not None:
+                    cov_pcs = ref_dir / "covar_pcs.txt"
+                    times["covar_merge"].append(covar_with_pcs(covar, eigenvec, cov_pcs,
+                                                               args.pcs))
+                    names = ["age", "sex", *(f"PC{i + 1}" for i in range(args.pcs))]
+                    o = reference("plink2_glm", PLINK2, [
+                        *bfile, "--pheno", str(pheno), "--pheno-name", "case", "--covar",
+                        str(cov_pcs), "--covar-name", ",".join(names),
+                        "--covar-variance-standardize", "--glm", "no-firth", "hide-covar"],
+                        "glm")
+                    if o is not None:
+                        refs["glm"] = read_plink2(o.with_name(o.name + ".case.glm.logistic"))
+                    checkpoint()
         rss_end = peak_rss(coord)
         load_end = os.getloadavg()
         coord_rss = self_peak_rss_mb()  # before the in-process replay below
@@ -689,6 +742,7 @@ def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     print(f"federated GWAS, {data.n_samples:,} samples x {data.n_variants:,} variants over 3 "
           f"local sites ({', '.join(f'{s:.0%}' for s in SHARES)}), seed {data.seed}, "
           f"median of {args.repeats}")
+    print(f"  code: {out['code']}")
     print(f"  data: {data.root} ({data.bed_bytes / 1e9:.2f} GB of .bed); simulation "
           f"{data.sim_seconds:.0f} s{' (cached)' if data.cached else ''}; {len(data.excluded)} "
           f"ids excluded from the references (strand-ambiguous + absent at site c)")
@@ -709,83 +763,107 @@ def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "node_peak_rss_mb_end": rss_end, "node_profile_site_a": profile})
     for k, v in times.items():
         out[f"{k}_s"] = v
-    ok = True
-    if do_assoc and fed_assoc is not None and assoc_ref is not None:
-        f, p = median(times["fed_assoc"]), median(times["plink19_assoc"])
-        ag = assoc_agreement(fed_assoc.result, assoc_ref)
-        common_ok = ag["outside_printed_precision_common"] == 0
-        ok &= common_ok
+    ok = not failures
+    if do_assoc and fed_assoc is not None:
+        f = median(times["fed_assoc"])
         print("allelic test (pheno case)")
         print(row("federated gwas(test='assoc')", f, f"({fed_assoc.rounds} rounds)"))
-        print(row("plink1.9 --assoc", p))
-        print(ratio_line("ratio federated / plink1.9 --assoc", f, p))
-        print(f"  variants: federated {ag['federated_variants']:,}, plink1.9 "
-              f"{ag['plink_variants']:,}, matched {ag['matched']:,}; A1 differs at "
-              f"{ag['a1_differs']}")
-        print(f"  P vs plink1.9 (4 printed digits): max |dlog10 P| common (MAF >= "
-              f"{COMMON_MAF}, {ag['common']:,}) {ag['max_abs_dlog10p_common']:.2e}, all "
-              f"{ag['max_abs_dlog10p_all']:.2e}; outside printed precision: common "
-              f"{ag['outside_printed_precision_common']}, all "
-              f"{ag['outside_printed_precision_all']}   ({'ok' if common_ok else 'FAILED'})")
-        print(f"  OR max relative difference {ag['max_rel_diff_or']:.1e} (plink prints 4-5 "
-              f"digits)")
+        if "assoc" in refs:
+            p = median(times["plink19_assoc"])
+            ag = assoc_agreement(fed_assoc.result, refs["assoc"])
+            common_ok = ag["outside_printed_precision_common"] == 0
+            ok &= common_ok
+            print(row("plink1.9 --assoc", p))
+            print(ratio_line("ratio federated / plink1.9 --assoc", f, p))
+            print(f"  variants: federated {ag['federated_variants']:,}, plink1.9 "
+                  f"{ag['plink_variants']:,}, matched {ag['matched']:,}; A1 differs at "
+                  f"{ag['a1_differs']}")
+            print(f"  P vs plink1.9 (4 printed digits): max |dlog10 P| common (MAF >= "
+                  f"{COMMON_MAF}, {ag['common']:,}) {ag['max_abs_dlog10p_common']:.2e}, all "
+                  f"{ag['max_abs_dlog10p_all']:.2e}; outside printed precision: common "
+                  f"{ag['outside_printed_precision_common']}, all "
+                  f"{ag['outside_printed_precision_all']}   "
+                  f"({'ok' if common_ok else 'FAILED'})")
+            print(f"  OR max relative difference {ag['max_rel_diff_or']:.1e} (plink prints "
+                  "4 significant digits)")
+            out.update({"assoc_agreement": ag, "ratio_assoc": f / p})
+        else:
+            print("  plink1.9 --assoc FAILED (see failures)")
         print(f"  node peak RSS after assoc: {fmt_rss(rss_assoc)}")
         print_phases("federated assoc phases (last run)", fed_assoc)
-        out.update({"assoc_agreement": ag, "fed_assoc_rounds": fed_assoc.rounds,
-                    "fed_assoc_phases": fed_assoc.phases,
-                    "ratio_assoc": f / p, "node_peak_rss_mb_after_assoc": rss_assoc})
-    if do_glm and fed_glm is not None and glm_ref is not None and pca_val is not None:
+        out.update({"fed_assoc_rounds": fed_assoc.rounds, "fed_assoc_phases": fed_assoc.phases,
+                    "node_peak_rss_mb_after_assoc": rss_assoc})
+    if do_glm and fed_glm is not None:
         f, reg, pca, pca_all = (median(times[k]) for k in (
             "fed_glm", "fed_regression", "fed_pca", "fed_pca_all"))
-        p_pca, p_glm = median(times["plink2_pca"]), median(times["plink2_glm"])
+        done = [m for m in modes if f"pca_{m}" in refs]
+        main = done[0] if done else None
+        p_glm = median(times["plink2_glm"]) if "glm" in refs else None
         eig = np.asarray(fed_glm.result.eigenvalues)
-        eig_rel = np.abs(eig - pca_val[: len(eig)]) / np.abs(pca_val[: len(eig)])
-        eig_ok = bool(eig_rel.max() <= EIG_TOL)
-        ok &= eig_ok
-        ag = glm_agreement(fed_glm.result, glm_ref)
         pca_rounds = sum(p["rounds"] for p in fed_glm.phases if p["phase"] == "pca")
         reg_rounds = sum(p["rounds"] for p in fed_glm.phases if p["phase"] == "regression")
         print(f"logistic regression (case ~ g + age + sex + {args.pcs} PCs)")
         print(row(f"federated gwas(test='glm', pcs={args.pcs}), PCA included", f,
                   f"({fed_glm.rounds} rounds)"))
-        print(row(f"plink2 --pca {args.pcs} meanimpute + plink2 --glm", p_pca + p_glm,
-                  f"({p_pca:.2f} + {p_glm:.2f}; covariate file merge "
-                  f"{median(times['covar_merge']):.2f} s not added)"))
-        print(ratio_line("ratio federated glm / plink2 (--pca + --glm)", f, p_pca + p_glm))
+        if main is not None and p_glm is not None:
+            p_pca = median(times[f"plink2_pca_{main}"])
+            print(row(f"plink2 --pca {args.pcs} {pca_flag(main)} + plink2 --glm", p_pca + p_glm,
+                      f"({p_pca:.2f} + {p_glm:.2f}; covariate file merge "
+                      f"{median(times['covar_merge']):.2f} s not added)"))
+            print(ratio_line("ratio federated glm / plink2 (--pca + --glm)", f, p_pca + p_glm))
+            out["ratio_glm"] = f / (p_pca + p_glm)
         print(row("federated regression phase", reg, f"({reg_rounds} rounds)"))
-        print(row("plink2 --glm", p_glm))
-        print(ratio_line("ratio federated regression / plink2 --glm", reg, p_glm))
-        print("PCA (10 components)" if args.pcs == 10 else f"PCA ({args.pcs} components)")
+        if p_glm is not None:
+            print(row("plink2 --glm", p_glm))
+            print(ratio_line("ratio federated regression / plink2 --glm", reg, p_glm))
+            out["ratio_regression"] = reg / p_glm
+        else:
+            print("  plink2 --glm FAILED or not run (see failures)")
+        print(f"PCA ({args.pcs} components)")
         print(row("federated PCA phase (gwas.pca rounds + scores)", pca,
                   f"({pca_rounds} rounds)"))
-        print(row(f"plink2 --pca {args.pcs} meanimpute", p_pca))
-        print(ratio_line("ratio federated PCA / plink2 --pca", pca, p_pca))
         print(row("federated variants+samples+counts+PCA phases", pca_all,
-                  f"(ratio {pca_all / p_pca:.2f}x: what a PCA-only study needs)"))
-        if approx_val is not None:
-            pa = median(times["plink2_pca_approx"])
-            arel = np.abs(eig - approx_val[: len(eig)]) / np.abs(approx_val[: len(eig)])
-            print(row(f"plink2 --pca {args.pcs} approx (information)", pa,
-                      f"(federated PCA / approx {pca / pa:.2f}x; eigenvalues max rel. "
-                      f"difference {arel.max():.1e})"))
-            out.update({"ratio_pca_over_approx": pca / pa,
-                        "eigenvalues_plink2_approx": approx_val.tolist()})
-        print(f"  eigenvalues: max relative difference {eig_rel.max():.1e} (must be <= "
-              f"{EIG_TOL:g}: {'ok' if eig_ok else 'FAILED'})")
+                  "(what a PCA-only study needs)"))
         print("    federated " + " ".join(f"{x:.4f}" for x in eig))
-        print("    plink2    " + " ".join(f"{x:.4f}" for x in pca_val[: len(eig)]))
-        print(f"  glm vs plink2 (different PC estimates): OR max relative difference "
-              f"{ag['max_rel_diff_or']:.1e} (median {ag['median_rel_diff_or']:.1e}, 99th pct "
-              f"{ag['p99_rel_diff_or']:.1e}; {ag['over_tolerance']:,} of {ag['compared']:,} "
-              f"over {OR_TOL:g}); corr(-log10 P) {ag['corr_log10p']:.6f}, max |dlog10 P| "
-              f"{ag['max_abs_dlog10p']:.2e}; A1 differs at {ag['a1_differs']}")
+        for m in modes:
+            if f"pca_{m}" not in refs:
+                print(f"  plink2 --pca {args.pcs} {pca_flag(m)} FAILED (see failures)")
+                continue
+            p_pca, val = median(times[f"plink2_pca_{m}"]), refs[f"pca_{m}"]
+            rel = np.abs(eig - val[: len(eig)]) / np.abs(val[: len(eig)])
+            print(row(f"plink2 --pca {args.pcs} {pca_flag(m)}", p_pca,
+                      "" if m == main else "(information)"))
+            if m == main:
+                print(ratio_line(f"ratio federated PCA / plink2 --pca {pca_flag(m)}", pca,
+                                 p_pca))
+            else:
+                print(f"  {'ratio federated PCA / plink2 --pca ' + pca_flag(m):<56}"
+                      f"{pca / p_pca:9.2f} x   (information)")
+            print(f"  {'':<56}{pca_all / p_pca:9.2f} x   (variants+samples+counts+PCA "
+                  "phases / plink2)")
+            eig_ok = bool(rel.max() <= EIG_TOL)
+            if m == main:
+                ok &= eig_ok
+            print("    plink2    " + " ".join(f"{x:.4f}" for x in val[: len(eig)]))
+            print(f"  eigenvalues vs plink2 {pca_flag(m)}: max relative difference "
+                  f"{rel.max():.1e} (<= {EIG_TOL:g}: {'ok' if eig_ok else 'FAILED'})")
+            out.update({f"ratio_pca_{m}": pca / p_pca,
+                        f"ratio_pca_with_counts_{m}": pca_all / p_pca,
+                        f"eigenvalues_plink2_{m}": val.tolist(),
+                        f"eigenvalue_rel_diff_{m}": rel.tolist(),
+                        f"eigenvalues_agree_{m}": eig_ok})
+        if "glm" in refs:
+            ag = glm_agreement(fed_glm.result, refs["glm"])
+            print(f"  glm vs plink2 (different PC estimates): OR max relative difference "
+                  f"{ag['max_rel_diff_or']:.1e} (median {ag['median_rel_diff_or']:.1e}, 99th "
+                  f"pct {ag['p99_rel_diff_or']:.1e}; {ag['over_tolerance']:,} of "
+                  f"{ag['compared']:,} over {OR_TOL:g}); corr(-log10 P) "
+                  f"{ag['corr_log10p']:.6f}, max |dlog10 P| {ag['max_abs_dlog10p']:.2e}; "
+                  f"A1 differs at {ag['a1_differs']}")
+            out["glm_agreement"] = ag
         print_phases("federated glm phases (last run)", fed_glm)
-        out.update({"glm_agreement": ag, "eigenvalues_federated": eig.tolist(),
-                    "eigenvalues_plink2": pca_val.tolist(), "eigenvalue_rel_diff":
-                    eig_rel.tolist(), "eigenvalues_agree": eig_ok,
-                    "fed_glm_rounds": fed_glm.rounds, "fed_glm_phases": fed_glm.phases,
-                    "ratio_glm": f / (p_pca + p_glm), "ratio_regression": reg / p_glm,
-                    "ratio_pca": pca / p_pca, "ratio_pca_with_counts": pca_all / p_pca})
+        out.update({"eigenvalues_federated": eig.tolist(), "fed_glm_rounds": fed_glm.rounds,
+                    "fed_glm_phases": fed_glm.phases})
     if profile:
         print(f"  one round per op replayed in-process at site a ({roots[0].name}): "
               "request MB, response MB; seconds: coordinator JSON encode, node JSON decode, "
@@ -799,6 +877,8 @@ def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     print(f"node peak RSS (VmHWM): at start {fmt_rss(rss_start)}; end of run {fmt_rss(rss_end)}"
           f"   (max {peak:.0f} MB; issue: <= {RSS_LIMIT_MB:.0f} MB at 50,000 x 200,000)")
     print(f"coordinator process peak RSS {coord_rss:.0f} MB")
+    for msg in failures:
+        print("FAILED reference run: " + msg.splitlines()[0] + " " + msg.splitlines()[1])
     out["coordinator_peak_rss_mb"] = coord_rss
     out["agree"] = ok
     return out
@@ -824,7 +904,7 @@ def mem_check(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     worst = max(ratios.values())
     flat = worst <= 1 + RSS_NOISE
     print(f"memory check: allelic test, {args.samples:,} samples, {sizes[0]:,} vs "
-          f"{sizes[1]:,} variants, fresh nodes for each")
+          f"{sizes[1]:,} variants, fresh nodes for each; code {code_version()}")
     for r in rows:
         print(f"  {r['variants']:>9,} variants: node peak RSS {fmt_rss(r['node_peak_rss_mb'])}"
               f"   (after startup {fmt_rss(r['node_peak_rss_mb_start'])}; study "
@@ -833,7 +913,8 @@ def mem_check(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     print("  ratio (4x variants): " + ", ".join(f"{n} {v:.3f}" for n, v in ratios.items())
           + f"   (no growth beyond noise, <= {1 + RSS_NOISE:.2f}: "
             f"{'ok' if flat else 'GROWS'})")
-    return {"benchmark": "gwas-mem-check", "samples": args.samples, "sizes": rows,
+    return {"benchmark": "gwas-mem-check", "code": code_version(), "samples": args.samples,
+            "sizes": rows,
             "ratios": ratios, "flat": flat, "noise": RSS_NOISE}
 
 
@@ -853,8 +934,9 @@ def main() -> int:
     ap.add_argument("--plink-threads", type=int, default=2)
     ap.add_argument("--node-blas-threads", type=int, default=None,
                     help="BLAS threads per node (default: local_federation's share)")
-    ap.add_argument("--plink-pca-approx", action="store_true",
-                    help="also time plink2 --pca approx (randomized; information only)")
+    ap.add_argument("--plink-pca", choices=("exact", "approx", "both"), default="exact",
+                    help="the PCA reference: plink2 --pca meanimpute (exact, the default), "
+                    "--pca approx (randomized), or both (exact is the headline)")
     ap.add_argument("--no-node-profile", action="store_true",
                     help="skip the in-process replay of one round per op")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")

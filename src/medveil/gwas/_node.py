@@ -51,8 +51,14 @@ __all__ = ["GWAS_OPS", "run_gwas_op"]
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 20_000  # variants read at a time in a full pass
+CHUNK = 20_000  # variants read at a time in a full pass (fewer when samples are many)
 MAX_CHUNK = 50_000
+CELLS = 32_000_000  # genotypes (int8) a node holds at once: bounds memory by samples x chunk
+
+
+def _width(n_samples: int) -> int:
+    """Variants per read so that a read holds at most CELLS genotypes."""
+    return max(256, min(CHUNK, CELLS // max(n_samples, 1)))
 
 
 class GwasSpec(_Params):
@@ -190,7 +196,7 @@ def _sample_qc(gs: PlinkSet, p: GwasSpec) -> _SampleQC:
         keep = np.ones(gs.n_samples, dtype=bool)
         if p.mind is not None and len(order.index):
             missing = np.zeros(gs.n_samples, dtype=np.int64)
-            for _, g in gs.chunks(order.index, CHUNK):
+            for _, g in gs.chunks(order.index, _width(gs.n_samples)):
                 missing += (g == MISSING).sum(axis=1)
             keep = missing / len(order.index) <= p.mind
         return _SampleQC(order, keep, int((~keep).sum()))
@@ -258,8 +264,14 @@ def gwas_samples(gs: PlinkSet, p: SamplesParams) -> Contribution:
 def gwas_counts(gs: PlinkSet, p: CountsParams) -> Contribution:
     qc = _sample_qc(gs, p)
     groups, _, _ = _groups(gs, p, qc)
-    g = _chunk(gs, qc, p)
-    counts = genotype_counts(g, groups, 3)
+    # read the chunk in slices of at most CELLS genotypes: memory does not grow with it
+    counts = np.zeros((3, 4, p.stop - p.start), dtype=np.int64)
+    width = _width(gs.n_samples)
+    for start in range(p.start, p.stop, width):
+        stop = min(start + width, p.stop)
+        part = ChunkParams.model_construct(**{**p.model_dump(), "start": start, "stop": stop})
+        counts[:, :, start - p.start:stop - p.start] = genotype_counts(
+            _chunk(gs, qc, part), groups, 3)
     return Contribution(cells={}, sums={"counts": counts.astype(np.float64)},
                         n_records=int((groups >= 0).sum()))
 
@@ -308,7 +320,7 @@ def _pca_genotypes(gs: PlinkSet, qc: _SampleQC, keep: NDArray[np.bool_]
     rows = qc.keep
 
     def factory() -> Iterator[tuple[slice, NDArray[np.int8]]]:
-        for sl, g in gs.chunks(index, CHUNK):
+        for sl, g in gs.chunks(index, _width(gs.n_samples)):
             f = flip[sl]
             if f.any():
                 sub = g[:, f]
