@@ -910,12 +910,17 @@ def mem_check(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
               f"   (after startup {fmt_rss(r['node_peak_rss_mb_start'])}; study "
               f"{r['fed_assoc_s']:.1f} s, {r['rounds']} rounds; simulation "
               f"{r['simulation_s']:.0f} s{' cached' if r['simulation_cached'] else ''})")
+    grow = {n: float(hi["node_peak_rss_mb"][n]) - float(lo["node_peak_rss_mb"][n])
+            for n in ratios}
+    print("  growth: " + ", ".join(
+        f"{n} {v:+.0f} MB ({v * 2**20 / (sizes[1] - sizes[0]):+.0f} bytes per added variant)"
+        for n, v in grow.items()))
     print("  ratio (4x variants): " + ", ".join(f"{n} {v:.3f}" for n, v in ratios.items())
           + f"   (no growth beyond noise, <= {1 + RSS_NOISE:.2f}: "
             f"{'ok' if flat else 'GROWS'})")
     return {"benchmark": "gwas-mem-check", "code": code_version(), "samples": args.samples,
             "sizes": rows,
-            "ratios": ratios, "flat": flat, "noise": RSS_NOISE}
+            "ratios": ratios, "growth_mb": grow, "flat": flat, "noise": RSS_NOISE}
 
 
 def main() -> int:
