@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 from pathlib import Path
 
@@ -66,12 +65,9 @@ def test_check_char_rejects_malformed_bodies(body: str) -> None:
     assert body not in str(exc.value)  # never echo a (possibly real) identifier
 
 
-def test_default_sizes_and_generation_time() -> None:
-    start = time.perf_counter()
+def test_default_sizes() -> None:
     frames = generate_cohorts()
-    elapsed = time.perf_counter() - start
     assert [len(f) for f in frames] == [5000, 3000, 2000]
-    assert elapsed < 3.0
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:

@@ -213,10 +213,21 @@ def test_an_identifier_is_found_wherever_it_is_put(before: str, after: str) -> N
     ids=lambda t: repr(t[:8]),
 )
 def test_no_pathological_slowdown(text: str) -> None:
-    """Every scan is linear: 100k characters of a repeated trigger take well under a second."""
+    """Every scan is linear in the text: 4x the text costs far less than the 16x of a
+    quadratic scan. Compared within one run (best of 3 each), no wall-clock bound."""
     import time
 
-    t0 = time.perf_counter()
+    quarter = text[: len(text) // 4]
+
+    def best(t: str) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            detect_text(t)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    small, full = best(quarter), best(text)
+    assert full <= 10.0 * small + 0.05  # + 50 ms: timer noise on tiny scans
     found = detect_text(text)
-    assert time.perf_counter() - t0 < 2.0
     _well_formed(text, found)

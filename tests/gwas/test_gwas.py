@@ -251,10 +251,10 @@ def test_sites_that_disagree_on_the_study_are_refused(study: SimulatedStudy,
     pheno = study.pheno_files[1]
 
     class Swap(InProcessAggregator):
-        def aggregate(self, op, dataset, where, params):  # type: ignore[no-untyped-def]
+        def aggregate(self, op, dataset, where, params, **kw):  # type: ignore[no-untyped-def]
             if op == "gwas.samples":
                 self.sites["site-1"] = {"geno": PlinkSet(changed, pheno_path=pheno)}
-            return super().aggregate(op, dataset, where, params)
+            return super().aggregate(op, dataset, where, params, **kw)
 
     swap = Swap({k: dict(v) for k, v in agg.sites.items()})
     with pytest.raises(IntegrityError, match="do not order the study"):

@@ -32,11 +32,14 @@ class Aggregator(Protocol):
     """Runs one node op at every site and returns the pooled totals.
 
     ``where`` is the row filter text (parsed by each node against its own data);
-    ``params`` are JSON-able and identical for every site.
+    ``params`` are JSON-able and identical for every site. ``frac_bits`` chooses the wire
+    encoding of the sums: None, exact two-limb fixed point; an integer, one limb at scale
+    2^-frac_bits (0 for integer counts: exact and half the bytes).
     """
 
     def aggregate(
-        self, op: str, dataset: str, where: str | None, params: Mapping[str, Any]
+        self, op: str, dataset: str, where: str | None, params: Mapping[str, Any], *,
+        frac_bits: int | None = None,
     ) -> Totals: ...
 
 

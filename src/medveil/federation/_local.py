@@ -27,14 +27,15 @@ from medveil.site import Site
 log = logging.getLogger(__name__)
 
 
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                 "NUMBA_NUM_THREADS")
 
 
 def _node_env(n_nodes: int) -> dict[str, str]:
     """The environment of local-mode nodes: the machine's cores shared among them.
 
-    Every node process would otherwise start one BLAS thread per core, so N nodes on one
-    machine oversubscribe it N times over. A variable the caller set is kept.
+    Every node process would otherwise start one BLAS (and numba) thread per core, so N
+    nodes on one machine oversubscribe it N times over. A variable the caller set is kept.
     """
     env = dict(os.environ)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (

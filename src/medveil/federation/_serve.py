@@ -9,7 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
-from medveil.errors import InputError
+from medveil.errors import InputError, MedveilError
 from medveil.federation._membership import Federation, load_federation
 from medveil.federation._node import NodeService, create_app
 from medveil.site import Site
@@ -35,6 +35,20 @@ def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8443,
     fed = node_federation(site, federation)
     service = NodeService(site, fed)
     app = create_app(service)
+    genotype_sets = [d.name for d in site.config.datasets if d.resolved_format == "plink"]
+    if genotype_sets:
+        # before the node listens, so no study pays for it: load (or, the first time on
+        # this machine, compile) the GWAS kernels, and open the registered filesets (their
+        # .bim/.fam are parsed and checked once; a broken fileset is logged here)
+        from medveil.gwas._kernels import warm_up
+        from medveil.gwas._node import prepare
+
+        warm_up()
+        for name in genotype_sets:
+            try:
+                prepare(service.data.genotypes(name))
+            except MedveilError as exc:
+                log.warning("dataset %r cannot be opened: %s", name, exc)
     keys = site.config.keys
     try:
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only when

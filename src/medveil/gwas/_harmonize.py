@@ -16,15 +16,21 @@ allele, as PLINK does, by flipping them).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["Harmonized", "chrom_key", "harmonize", "site_study_order", "variant_strings"]
+__all__ = ["Harmonized", "chrom_key", "harmonize", "site_study_order", "variant_strings",
+           "variant_text"]
 
 _AMBIGUOUS = {frozenset("AT"), frozenset("CG")}
 _CHROM_ORDER = {str(i): i for i in range(1, 23)} | {"X": 23, "Y": 24, "XY": 25, "MT": 26,
@@ -40,15 +46,39 @@ def chrom_key(chrom: str) -> tuple[int, str]:
 
 def variant_strings(variants: pd.DataFrame) -> tuple[str, ...]:
     """A site's variants as "chrom\\tid\\tpos\\ta1\\ta2" lines (node side)."""
-    return tuple(
-        f"{c}\t{i}\t{p}\t{a}\t{b}" for c, i, p, a, b in zip(
-            variants["chrom"], variants["id"], variants["pos"], variants["a1"],
-            variants["a2"], strict=True))
+    if not len(variants):
+        return ()
+    col = [variants[k].astype(str) for k in ("chrom", "id", "pos", "a1", "a2")]
+    lines = col[0] + "\t" + col[1] + "\t" + col[2] + "\t" + col[3] + "\t" + col[4]
+    return tuple(lines.tolist())
+
+
+def variant_text(variants: pd.DataFrame) -> str:
+    """:func:`variant_strings` as one newline-separated text (what a node sends)."""
+    return "\n".join(variant_strings(variants))
 
 
 def _order(chrom: Iterable[str], pos: Iterable[int], ids: Iterable[str]) -> NDArray[np.int64]:
-    keys = [(chrom_key(str(c)), int(p), str(i)) for c, p, i in zip(chrom, pos, ids, strict=True)]
-    return np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+    """Positions sorted by (:func:`chrom_key`, position, id)."""
+    c = np.asarray(list(chrom) if not isinstance(chrom, np.ndarray) else chrom, dtype=object)
+    p = np.asarray(list(pos) if not isinstance(pos, np.ndarray) else pos, dtype=np.int64)
+    if not len(c):
+        return np.zeros(0, dtype=np.int64)
+    names, inverse = np.unique(c.astype(str), return_inverse=True)
+    keys = [chrom_key(str(x)) for x in names]
+    rank = np.array([k[0] for k in keys], dtype=np.int64)[inverse]
+    by_name = np.unique(np.array([k[1] for k in keys], dtype=object), return_inverse=True)[1]
+    name = np.asarray(by_name, dtype=np.int64).reshape(-1)[inverse]
+    order = np.lexsort((p, name, rank))
+    r, n_, q = rank[order], name[order], p[order]
+    tie = (r[1:] == r[:-1]) & (n_[1:] == n_[:-1]) & (q[1:] == q[:-1])
+    if not tie.any():
+        return np.asarray(order, dtype=np.int64)
+    i = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=object)
+    frame = pd.DataFrame({"rank": rank, "name": name, "pos": p, "id": i.astype(str),
+                          "at": np.arange(len(p))})
+    out = frame.sort_values(["rank", "name", "pos", "id"], kind="stable")["at"].to_numpy()
+    return np.asarray(out, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -74,44 +104,93 @@ def study_digest(ids: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:32]
 
 
-def harmonize(site_lists: Sequence[Sequence[str]]) -> Harmonized:
-    """The study from the sites' variant lists (one list of :func:`variant_strings` lines
-    per distinct site list; identical lists may be given once)."""
-    per_site: list[dict[str, tuple[str, int, frozenset[str], tuple[str, str]]]] = []
-    for lines in site_lists:
-        table: dict[str, tuple[str, int, frozenset[str], tuple[str, str]]] = {}
-        for line in lines:
-            chrom_text, vid, pos_text, a1, a2 = line.split("\t")
-            table[vid] = (chrom_text, int(pos_text), frozenset((a1.upper(), a2.upper())),
-                          (a1.upper(), a2.upper()))
-        per_site.append(table)
-    all_ids = set().union(*(set(t) for t in per_site)) if per_site else set()
+def _parse(lines: str | Sequence[str]) -> list[NDArray[Any]]:
+    """One site's list as columns: chrom, id (object), pos (int64), a1, a2 (object)."""
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    n_lines = text.count("\n") + 1 if text else 0
+    if not n_lines:
+        return [np.zeros(0, dtype=object)] * 2 + [np.zeros(0, dtype=np.int64)] + [
+            np.zeros(0, dtype=object)] * 2
+    if "\r" in text or "\n\n" in text or text.endswith("\n"):
+        raise ValueError("a variant list holds an empty line")
+    try:
+        parts = pd.read_csv(io.StringIO(text), sep="\t", header=None,
+                            dtype={0: str, 1: str, 2: np.int64, 3: str, 4: str},
+                            keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE,
+                            engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise ValueError("a variant list is not 5 tab-separated fields per line (chrom, "
+                         f"id, integer position, A1, A2): {exc}") from None
+    if parts.shape != (n_lines, 5):
+        raise ValueError("a variant line needs 5 tab-separated fields")
+    return [parts[k].to_numpy() for k in range(5)]
+
+
+def harmonize(site_lists: Sequence[str | Sequence[str]]) -> Harmonized:
+    """The study from the sites' variant lists (one per distinct site list, identical lists
+    may be given once): each :func:`variant_text` or its lines (:func:`variant_strings`).
+
+    Strings are hashed once (ids, chromosomes and alleles of all the lists factorized
+    together); the rules then run on integer codes.
+    """
+    cols = [_parse(lines) for lines in site_lists]
+    if not cols:
+        return Harmonized((), (), (), (), (), {})
+    sizes = [len(c[1]) for c in cols]
+    cat = [np.concatenate([c[k] for c in cols]) for k in range(5)]
+    id_code, ids = pd.factorize(cat[1], sort=False)
+    chrom_code, chroms = pd.factorize(cat[0], sort=False)
+    # alleles: upper-cased, coded by their sorted order so that codes compare as strings
+    a_code, a_raw = pd.factorize(np.concatenate([cat[3], cat[4]]), sort=False)
+    upper = np.array([str(x).upper() for x in a_raw], dtype=object)
+    names, rank = np.unique(upper, return_inverse=True)
+    acode = rank.reshape(-1)[a_code]
+    a1, a2 = acode[:len(cat[3])], acode[len(cat[3]):]
+    n_ids = len(ids)
+    n_sites = len(cols)
+    chrom = np.full((n_sites, n_ids), -1, dtype=np.int64)
+    pos = np.zeros((n_sites, n_ids), dtype=np.int64)
+    lo = np.full((n_sites, n_ids), -1, dtype=np.int64)
+    hi = np.full((n_sites, n_ids), -1, dtype=np.int64)
+    start = 0
+    for s_, size in enumerate(sizes):
+        sl = slice(start, start + size)
+        at = id_code[sl]  # a repeated id: the last line wins (fancy assignment order)
+        chrom[s_, at] = chrom_code[sl]
+        pos[s_, at] = cat[2][sl]
+        lo[s_, at] = np.minimum(a1[sl], a2[sl])
+        hi[s_, at] = np.maximum(a1[sl], a2[sl])
+        start += size
+    absent = (chrom < 0).any(axis=0)
+    moved = ((chrom != chrom[0]) | (pos != pos[0])).any(axis=0) & ~absent
+    lookup = {str(x): i for i, x in enumerate(names)}
+
+    def code(allele: str) -> int:
+        return lookup.get(allele, -2)
+
+    alleles = ((lo != lo[0]) | (hi != hi[0])).any(axis=0) | (lo[0] == hi[0])
+    alleles |= (lo[0] == code("0")) | (hi[0] == code("0"))
+    alleles &= ~absent & ~moved
+    ambiguous = (((lo[0] == code("A")) & (hi[0] == code("T")))
+                 | ((lo[0] == code("C")) & (hi[0] == code("G"))))
+    ambiguous &= ~absent & ~moved & ~alleles
+    id_text = np.asarray(ids, dtype=object)
     excluded: dict[str, str] = {}
-    keep: list[tuple[str, str, int, str, str]] = []
-    for vid in all_ids:
-        entries = [t.get(vid) for t in per_site]
-        if any(e is None for e in entries):
-            excluded[vid] = "absent at some site"
-            continue
-        present = [e for e in entries if e is not None]
-        chrom, pos, alleles, _ = present[0]
-        if any((e[0], e[1]) != (chrom, pos) for e in present):
-            excluded[vid] = "chromosome or position differs across sites"
-            continue
-        if any(e[2] != alleles for e in present) or len(alleles) != 2 or "0" in alleles:
-            excluded[vid] = "alleles differ across sites (or a site has one allele only)"
-            continue
-        if alleles in _AMBIGUOUS:
-            excluded[vid] = "strand-ambiguous (A/T or C/G)"
-            continue
-        a, b = sorted(alleles)
-        keep.append((chrom, vid, pos, a, b))
-    order = _order([k[0] for k in keep], [k[2] for k in keep], [k[1] for k in keep])
-    rows = [keep[i] for i in order]
+    for mask, reason in ((absent, "absent at some site"),
+                         (moved, "chromosome or position differs across sites"),
+                         (alleles, "alleles differ across sites (or a site has one allele "
+                                   "only)"),
+                         (ambiguous, "strand-ambiguous (A/T or C/G)")):
+        excluded.update(dict.fromkeys(id_text[mask].tolist(), reason))
+    keep = np.flatnonzero(~(absent | moved | alleles | ambiguous))
+    k_chrom = np.asarray(chroms, dtype=object)[chrom[0, keep]]
+    k_pos = pos[0, keep]
+    k_id = id_text[keep]
+    order = _order(k_chrom, k_pos, k_id)
     return Harmonized(
-        chrom=tuple(r[0] for r in rows), ids=tuple(r[1] for r in rows),
-        pos=tuple(r[2] for r in rows), counted=tuple(r[3] for r in rows),
-        other=tuple(r[4] for r in rows), excluded=excluded)
+        chrom=tuple(k_chrom[order].tolist()), ids=tuple(k_id[order].tolist()),
+        pos=tuple(k_pos[order].tolist()), counted=tuple(names[lo[0, keep][order]].tolist()),
+        other=tuple(names[hi[0, keep][order]].tolist()), excluded=excluded)
 
 
 @dataclass(frozen=True)

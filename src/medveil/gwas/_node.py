@@ -41,19 +41,20 @@ from medveil.analysis._contribution import Contribution
 from medveil.analysis._memo import FrameMemo
 from medveil.analysis._params import _Params, validate_params
 from medveil.errors import InputError
-from medveil.gwas._harmonize import SiteOrder, site_study_order, variant_strings
+from medveil.gwas._harmonize import SiteOrder, site_study_order, variant_text
 from medveil.gwas._pca import site_product, site_scores
 from medveil.gwas._plink import MISSING, PlinkSet
-from medveil.gwas._stats import genotype_counts, regression_sums
+from medveil.gwas._stats import logistic_sums_packed, regression_sums
 from medveil.policy import DisclosureThresholds
 
-__all__ = ["GWAS_OPS", "run_gwas_op"]
+__all__ = ["GWAS_OPS", "prepare", "run_gwas_op"]
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 20_000  # variants read at a time in a full pass (fewer when samples are many)
 MAX_CHUNK = 50_000
 CELLS = 32_000_000  # genotypes (int8) a node holds at once: bounds memory by samples x chunk
+PACKED_BYTES = 32 << 20  # .bed bytes read at once by the counting kernel (4 genotypes a byte)
 
 
 def _width(n_samples: int) -> int:
@@ -219,24 +220,40 @@ def _groups(gs: PlinkSet, p: GwasSpec, qc: _SampleQC) -> tuple[NDArray[np.int64]
     return groups, ph.binary, values
 
 
-def _chunk(gs: PlinkSet, qc: _SampleQC, p: ChunkParams) -> NDArray[np.int8]:
+def _check_stop(qc: _SampleQC, p: ChunkParams) -> None:
     if p.stop > len(qc.order.index):
         raise InputError(f"the study has {len(qc.order.index)} variants at this site; the chunk "
                          "ends beyond them (the sites' variant lists changed?)", field="stop")
-    idx = qc.order.index[p.start:p.stop]
-    g = gs.read(idx)
-    flip = qc.order.flip[p.start:p.stop]
-    if flip.any():
-        sub = g[:, flip]
-        g[:, flip] = np.where(sub == MISSING, MISSING, 2 - sub)
-    return g
+
+
+def _chunk(gs: PlinkSet, qc: _SampleQC, p: ChunkParams) -> NDArray[np.int8]:
+    """The chunk's genotypes (all samples), counting the study's allele."""
+    from medveil.gwas._kernels import decode  # numba: loaded by nodes that hold genotypes
+
+    _check_stop(qc, p)
+    return decode(gs.rows(qc.order.index[p.start:p.stop]),
+                  np.arange(gs.n_samples, dtype=np.int64), qc.order.flip[p.start:p.stop])
+
+
+_TEXT: FrameMemo[str] = FrameMemo(size=4)
+
+
+def _variant_text(gs: PlinkSet) -> str:
+    """The site's variant list as one string (the JSON is one value, not 100k), built once
+    per fileset."""
+    return _TEXT.get(gs, {}, lambda: variant_text(gs.variants))  # type: ignore[arg-type]
+
+
+def prepare(gs: PlinkSet) -> None:
+    """What a node does once per fileset when it starts: the variant list it sends."""
+    _variant_text(gs)
 
 
 def gwas_variants(gs: PlinkSet, p: VariantsParams) -> Contribution:
-    lines = variant_strings(gs.variants)
-    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    text = _variant_text(gs)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return Contribution(cells={}, sums={}, n_records=gs.n_samples,
-                        levels={f"variants/{digest}": lines})
+                        levels={f"variants/{digest}": (text,)})
 
 
 def gwas_samples(gs: PlinkSet, p: SamplesParams) -> Contribution:
@@ -264,14 +281,19 @@ def gwas_samples(gs: PlinkSet, p: SamplesParams) -> Contribution:
 def gwas_counts(gs: PlinkSet, p: CountsParams) -> Contribution:
     qc = _sample_qc(gs, p)
     groups, _, _ = _groups(gs, p, qc)
-    # read the chunk in slices of at most CELLS genotypes: memory does not grow with it
-    counts = np.zeros((3, 4, p.stop - p.start), dtype=np.int64)
-    width = _width(gs.n_samples)
-    for start in range(p.start, p.stop, width):
-        stop = min(start + width, p.stop)
-        part = ChunkParams.model_construct(**{**p.model_dump(), "start": start, "stop": stop})
-        counts[:, :, start - p.start:stop - p.start] = genotype_counts(
-            _chunk(gs, qc, part), groups, 3)
+    from medveil.gwas._kernels import group_counts
+
+    _check_stop(qc, p)
+    # packed rows (never decoded), popcounts per group, read in slices of at most
+    # PACKED_BYTES: memory does not grow with the chunk
+    index = qc.order.index[p.start:p.stop]
+    counts = np.zeros((3, 4, len(index)), dtype=np.int64)
+    step = max(64, PACKED_BYTES // max((gs.n_samples + 3) // 4, 1))
+    for a in range(0, len(index), step):
+        b = min(a + step, len(index))
+        counts[:, :, a:b] = group_counts(gs.rows(index[a:b]), groups, 3)
+    flip = qc.order.flip[p.start:p.stop]
+    counts[:, [0, 2]] = np.where(flip, counts[:, [2, 0]], counts[:, [0, 2]])
     return Contribution(cells={}, sums={"counts": counts.astype(np.float64)},
                         n_records=int((groups >= 0).sum()))
 
@@ -284,11 +306,9 @@ def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
     n_chunk = p.stop - p.start
     keep = unbits(p.keep, n_chunk)
     minor = unbits(p.minor, n_chunk)
-    g = _chunk(gs, qc, p)[:, keep]
-    flip = minor[keep]
-    if flip.any():
-        sub = g[:, flip]
-        g[:, flip] = np.where(sub == MISSING, MISSING, 2 - sub)
+    _check_stop(qc, p)
+    index = qc.order.index[p.start:p.stop][keep]
+    flip = qc.order.flip[p.start:p.stop][keep] ^ minor[keep]
     usable = (groups == 0) | (groups == 1) if binary else groups == 0
     cov = gs.covariates(p.covar)
     if p.pcs:
@@ -298,8 +318,15 @@ def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
     beta = None if p.beta is None else np.asarray(p.beta, dtype=np.float64)
     if beta is not None and beta.shape != (int(keep.sum()), 2 + len(p.covar) + p.pcs):
         raise InputError("one row of coefficients per tested variant", field="beta")
-    sums = regression_sums(g[usable], y[usable], cov[usable], beta, logistic=p.logistic,
-                           deviance=False)  # IRLS steps and SEs do not use it
+    samples = np.flatnonzero(usable)
+    if p.logistic:  # compiled, from the packed rows; IRLS steps and SEs need no deviance
+        sums = logistic_sums_packed(gs.rows(index), samples, flip, y[samples], cov[samples],
+                                    beta, deviance=False)
+    else:
+        from medveil.gwas._kernels import decode
+
+        g = decode(gs.rows(index), samples, flip)
+        sums = regression_sums(g, y[samples], cov[samples], beta, logistic=False)
     return Contribution(cells={}, sums={k: np.asarray(v, dtype=np.float64)
                                         for k, v in sums.items()},
                         n_records=int(usable.sum()), n_parameters=2 + len(p.covar) + p.pcs)

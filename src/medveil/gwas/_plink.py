@@ -2,8 +2,10 @@
 
 ``.bed/.bim/.fam`` are checked before anything is read (magic bytes, SNP-major, the
 ``.bed`` size against the ``.bim`` and ``.fam`` line counts, so a truncated or mismatched
-fileset is a clear error), then genotypes are read a chunk of variants at a time with
-bed-reader as int8 counts of the ``.bim``'s allele A1 (column 5), ``-127`` where missing.
+fileset is a clear error), then the ``.bed`` is memory-mapped: :meth:`PlinkSet.rows` gives a
+chunk of variants' packed rows (2 bits per sample) for the compiled kernels of
+:mod:`medveil.gwas._kernels`, :meth:`PlinkSet.read` decodes them to int8 counts of the
+``.bim``'s allele A1 (column 5), ``-127`` where missing.
 
 Phenotype and covariate files are PLINK's: whitespace-separated, a header line naming
 ``FID IID`` (``#FID`` accepted) and the columns; ``-9``, ``NA`` and ``nan`` are missing. A
@@ -15,7 +17,9 @@ Errors name the file and the line or field; no genotype or phenotype value is pr
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +35,7 @@ __all__ = ["Phenotype", "PlinkSet", "read_table_file"]
 logger = logging.getLogger(__name__)
 
 MISSING = -127
+_IOV_MAX = 1024  # buffers per preadv call (Linux's IOV_MAX)
 _MISSING_TOKENS = frozenset({"-9", "NA", "na", "nan", "NaN", "."})
 
 
@@ -99,6 +104,8 @@ class PlinkSet:
     variants: pd.DataFrame = field(init=False)  # chrom, id, cm, pos, a1, a2
     samples: pd.DataFrame = field(init=False)  # fid, iid, father, mother, sex, pheno
     _bed: object = field(init=False, default=None, repr=False)
+    _tables: dict[tuple[str, int, int], tuple[pd.DataFrame, NDArray[np.int64]]] = field(
+        init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.prefix = Path(self.prefix)
@@ -144,21 +151,68 @@ class PlinkSet:
     def n_variants(self) -> int:
         return len(self.variants)
 
-    def _reader(self) -> object:
+    def _fd(self) -> int:
         if self._bed is None:
-            import bed_reader
+            self._bed = os.open(self.prefix.with_name(self.prefix.name + ".bed"), os.O_RDONLY)
+        return self._bed  # type: ignore[return-value]
 
-            self._bed = bed_reader.open_bed(
-                self.prefix.with_name(self.prefix.name + ".bed"), iid_count=self.n_samples,
-                sid_count=self.n_variants, count_A1=True, num_threads=1,
-                skip_format_check=True)
-        return self._bed
+    def close(self) -> None:
+        """Close the .bed (reopened on the next read)."""
+        if self._bed is not None:
+            os.close(self._bed)  # type: ignore[arg-type]
+            self._bed = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def rows(self, index: NDArray[np.int64] | slice, *, align: int = 1) -> NDArray[np.uint8]:
+        """The packed .bed rows of the variants at ``index``: m x ceil(n/4) bytes, each row
+        zero-padded to a multiple of ``align`` bytes (8: whole 64-bit words).
+
+        Read with ``preadv`` straight into the returned array, one call per run of
+        consecutive variants: a node's memory is the chunk, never the file (a memory map
+        would count every page it ever touched in the node's resident set).
+        """
+        width = (self.n_samples + 3) // 4
+        stride = -(-width // max(align, 1)) * max(align, 1)
+        if isinstance(index, slice):
+            idx = np.arange(self.n_variants, dtype=np.int64)[index]
+        else:
+            idx = np.asarray(index, dtype=np.int64).reshape(-1)
+        out = np.empty((len(idx), stride), dtype=np.uint8)
+        if stride > width:
+            out[:, width:] = 0
+        if not len(idx) or not width:
+            return out
+        if idx.min() < 0 or idx.max() >= self.n_variants:
+            raise InputError("variant index out of range", field="index")
+        breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+        starts = np.concatenate([[0], breaks]).tolist()
+        stops = np.concatenate([breaks, [len(idx)]]).tolist()
+        fd = self._fd()
+        flat = memoryview(out).cast("B")  # type: ignore[arg-type]
+        for a, b in zip(starts, stops, strict=True):
+            offset = 3 + int(idx[a]) * width
+            for lo in range(a, b, _IOV_MAX if stride > width else b - a):
+                hi = min(b, lo + (_IOV_MAX if stride > width else b - a))
+                if stride == width:  # the run is one contiguous block of the array
+                    bufs = [flat[lo * stride:hi * stride]]
+                else:
+                    bufs = [flat[r * stride:r * stride + width] for r in range(lo, hi)]
+                got = os.preadv(fd, bufs, offset)
+                if got != (hi - lo) * width:
+                    raise InputError("the .bed ended early (truncated since it was opened?)",
+                                     path=self.prefix.with_name(self.prefix.name + ".bed"))
+                offset += got
+        return out
 
     def read(self, index: NDArray[np.int64] | slice) -> NDArray[np.int8]:
         """Genotypes (samples x the variants at ``index``), A1 counts, -127 missing."""
-        bed = self._reader()
-        out = bed.read(index=np.s_[:, index], dtype="int8")  # type: ignore[attr-defined]
-        return np.asarray(out, dtype=np.int8)
+        from medveil.gwas._kernels import decode
+
+        rows = self.rows(index)
+        return decode(rows, np.arange(self.n_samples, dtype=np.int64))
 
     def chunks(self, index: NDArray[np.int64], size: int) -> Iterator[tuple[slice,
                                                                             NDArray[np.int8]]]:
@@ -170,6 +224,22 @@ class PlinkSet:
     # -- phenotypes and covariates --------------------------------------------------------
 
     def _lookup(self, path: Path, what: str) -> tuple[pd.DataFrame, NDArray[np.int64]]:
+        """The file's table and, per .fam sample, its row (-1: absent); re-read when the
+        file's size or modification time changes."""
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise InputError(f"{what} file not found", path=path) from None
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        hit = self._tables.get(key)
+        if hit is None:
+            hit = self._read_lookup(path, what)
+            for old in [k for k in self._tables if k[0] == key[0]]:  # a stale version
+                del self._tables[old]
+            self._tables[key] = hit
+        return hit
+
+    def _read_lookup(self, path: Path, what: str) -> tuple[pd.DataFrame, NDArray[np.int64]]:
         table = read_table_file(path, what)
         key = pd.MultiIndex.from_frame(table[["FID", "IID"]])
         mine = pd.MultiIndex.from_frame(self.samples[["fid", "iid"]].rename(

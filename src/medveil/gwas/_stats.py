@@ -55,6 +55,7 @@ __all__ = [
     "genotype_counts",
     "hwe_chisq",
     "hwe_exact",
+    "logistic_sums_packed",
     "regression_result",
     "regression_step",
     "regression_sums",
@@ -246,6 +247,80 @@ def regression_sums(G: ArrayLike, y: ArrayLike, C: ArrayLike | None,
             block[:, iu[1], iu[0]] = r_w[:, 1 + c:1 + c + t]
             xtwx[sl, 2:, 2:] = block
             xtwz[sl, 2:] = r_wz[:, 1:1 + c]
+    return {"xtwx": xtwx, "xtwz": xtwz, "n": nn, "dev": dev, "yy": yy}
+
+
+def _assemble(xtwx: NDArray[np.float64], xtwz: NDArray[np.float64], sl: slice, c: int,
+              r_w: NDArray[np.float64], r_wg: NDArray[np.float64],
+              r_wz: NDArray[np.float64]) -> None:
+    """Fill rows ``sl`` of X'WX / X'Wz from the products with ``base`` and ``lin``."""
+    iu = np.triu_indices(c)
+    t = len(iu[0])
+    xtwx[sl, 0, 0] = r_w[:, 0]
+    xtwx[sl, 0, 1] = xtwx[sl, 1, 0] = r_wg[:, 0]
+    xtwz[sl, 0] = r_wz[:, 0]
+    if c:
+        xtwx[sl, 0, 2:] = xtwx[sl, 2:, 0] = r_w[:, 1:1 + c]
+        xtwx[sl, 1, 2:] = xtwx[sl, 2:, 1] = r_wg[:, 1:1 + c]
+        block = np.zeros((r_w.shape[0], c, c))
+        block[:, iu[0], iu[1]] = r_w[:, 1 + c:1 + c + t]
+        block[:, iu[1], iu[0]] = r_w[:, 1 + c:1 + c + t]
+        xtwx[sl, 2:, 2:] = block
+        xtwz[sl, 2:] = r_wz[:, 1:1 + c]
+
+
+def logistic_sums_packed(rows: NDArray[np.uint8], samples: NDArray[np.int64],
+                         flip: NDArray[np.bool_], y: ArrayLike, C: ArrayLike | None,
+                         beta: ArrayLike | None, *,
+                         deviance: bool = True) -> dict[str, NDArray[Any]]:
+    """:func:`regression_sums` (logistic) straight from .bed rows: the same sums.
+
+    ``rows`` (m x ceil(n/4) bytes) are the variants' .bed rows, ``samples`` the positions
+    (in the .fam) of the samples to use -- all with ``y`` and every covariate present; ``y``
+    (k,) and ``C`` (k, c) are theirs -- and ``flip`` marks the variants whose other allele is
+    counted. The per-sample pass (decode, linear predictor, expit, weights) is one compiled
+    kernel (:func:`medveil.gwas._kernels.logistic_weights`); the sums over samples are BLAS
+    products of the weights with ``[1, C, C_a C_b]``, a block of variants at a time.
+    """
+    from medveil.gwas._kernels import logistic_weights
+
+    samp = np.asarray(samples, dtype=np.int64).reshape(-1)
+    k = samp.shape[0]
+    m = rows.shape[0]
+    yv = np.asarray(y, dtype=np.float64).reshape(-1)
+    cv = _covariates(C, k)
+    if yv.shape[0] != k:
+        raise ValueError(f"y has {yv.shape[0]} entries for {k} samples")
+    if not (np.isfinite(yv).all() and np.isfinite(cv).all()):
+        raise ValueError("y and C must be present for every sample used")
+    if not np.isin(yv, (0.0, 1.0)).all():
+        raise ValueError("a logistic regression needs y in {0, 1}")
+    c = cv.shape[1]
+    p = 2 + c
+    iu = np.triu_indices(c)
+    lin = np.column_stack([np.ones(k), cv])
+    base = np.column_stack([lin, cv[:, iu[0]] * cv[:, iu[1]]])
+    b = np.zeros((m, p)) if beta is None else np.asarray(beta, dtype=np.float64)
+    if b.shape != (m, p):
+        raise ValueError(f"beta must be ({m}, {p}), got {b.shape}")
+    xtwx = np.zeros((m, p, p))
+    xtwz = np.zeros((m, p))
+    nn = np.zeros(m, dtype=np.int64)
+    dev = np.zeros(m)
+    yy = np.zeros(m)
+    step = max(8, _REGRESS_ELEMS // max(k, 1))
+    others = [0, *range(2, p)]
+    for start in range(0, m, step):
+        sl = slice(start, min(start + step, m))
+        bs = b[sl]
+        eta0 = bs[:, others] @ lin.T  # (block, k): intercept + covariates
+        r = logistic_weights(rows[sl], samp, flip[sl], eta0, bs[:, 1], yv, deviance=deviance)
+        _assemble(xtwx, xtwz, sl, c, r["w"] @ base, r["wg"] @ lin, r["wz"] @ lin)
+        xtwx[sl, 1, 1] = r["wgg"]
+        xtwz[sl, 1] = r["wzg"]
+        nn[sl] = r["n"]
+        dev[sl] = r["dev"]
+        yy[sl] = r["ysum"]  # y^2 = y
     return {"xtwx": xtwx, "xtwz": xtwz, "n": nn, "dev": dev, "yy": yy}
 
 

@@ -52,7 +52,7 @@ __all__ = ["GwasResult", "gwas"]
 logger = logging.getLogger(__name__)
 
 TESTS = ("assoc", "trend", "glm")
-COUNTS_CHUNK = 20_000
+COUNTS_CHUNK = 50_000  # variants per counts round (the node reads them in slices)
 REGRESS_CHUNK = 5_000  # variants per regression round (fewer rounds, ~0.2 s each)
 MAX_IRLS = 25
 IRLS_TOL = 1e-10
@@ -96,16 +96,27 @@ class GwasResult:
         }
 
 
-def _variant_lists(t: Totals) -> list[tuple[str, ...]]:
-    return [v for k, v in sorted(t.levels.items()) if k.startswith("variants/")]
+def _variant_lists(t: Totals) -> list[str]:
+    """Each distinct site list, as the text its sites sent (one string per digest)."""
+    out: list[str] = []
+    for key, value in sorted(t.levels.items()):
+        if key.startswith("variants/"):
+            if len(value) != 1:
+                raise IntegrityError("a site sent its variant list in an unknown form")
+            out.append(value[0])
+    return out
 
 
 def lambda_gc(p: NDArray[np.float64]) -> float:
     """Genomic inflation: median chi-square (1 df) of the p-values / its null median."""
-    p = p[np.isfinite(p)]
+    p = np.sort(p[np.isfinite(p)])[::-1]  # descending p = ascending chi-square
     if not len(p):
         return math.nan
-    return float(np.median(stats.chi2.isf(p, 1)) / _CHI2_MEDIAN)
+    # the chi-square quantile is monotone: the median of the statistics is the statistic of
+    # the middle p-value(s), so only those two are converted
+    mid = len(p) // 2
+    middle = p[[mid]] if len(p) % 2 else p[[mid - 1, mid]]
+    return float(np.mean(stats.chi2.isf(middle, 1)) / _CHI2_MEDIAN)
 
 
 def gwas(
@@ -154,7 +165,8 @@ def gwas(
                          field="dataset")
     spec: dict[str, Any] = {"exclude": sorted(study.excluded), "pheno": pheno, "mind": mind}
     say("sample QC")
-    st = agg.aggregate("gwas.samples", dataset, None, {**spec, "covar": list(covar)})
+    st = agg.aggregate("gwas.samples", dataset, None, {**spec, "covar": list(covar)},
+                       frac_bits=0)
     digests = st.levels.get("study", ())
     if digests != (study.digest(),):
         raise IntegrityError("the sites do not order the study's variants the same way "
@@ -177,7 +189,8 @@ def gwas(
     for start in range(0, study.n_variants, COUNTS_CHUNK):
         stop = min(start + COUNTS_CHUNK, study.n_variants)
         say(f"genotype counts: variants {start + 1:,}-{stop:,} of {study.n_variants:,}")
-        t = agg.aggregate("gwas.counts", dataset, None, {**spec, "start": start, "stop": stop})
+        t = agg.aggregate("gwas.counts", dataset, None, {**spec, "start": start, "stop": stop},
+                          frac_bits=0)  # integer counts: one exact limb
         counts[:, :, start:stop] = np.asarray(t.sums["counts"])
     counts_i = np.rint(counts).astype(np.int64)
     qc = _variant_qc(counts_i, quantitative, geno=geno, maf=maf, hwe=hwe)
@@ -224,7 +237,7 @@ def _federated_pca(agg: Aggregator, dataset: str, spec: dict[str, Any],
     while (q := pca.query()) is not None:
         say(f"PCA: round {pca.rounds + 1} ({m:,} variants x {q.shape[1]} columns)")
         t = agg.aggregate("gwas.pca", dataset, None, {**base, "q": encode_array(q)},
-                          frac_bits=PCA_FRAC_BITS)  # type: ignore[call-arg]
+                          frac_bits=PCA_FRAC_BITS)
         pca.submit(np.asarray(t.sums["z"]))
     eig, v = pca.result()
     session = secrets.token_hex(16)
