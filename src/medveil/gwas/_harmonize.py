@@ -204,16 +204,31 @@ class SiteOrder:
         return study_digest(self.ids)
 
 
-def site_study_order(variants: pd.DataFrame, excluded: Iterable[str]) -> SiteOrder:
-    """The study order at a site: its variants minus ``excluded``, sorted as everywhere."""
+@dataclass(frozen=True)
+class SiteSort:
+    """A site's whole .bim in study order (computed once per fileset): the rows sorted by
+    the study's key and, per row, whether its A1 is the alphabetically second allele."""
+
+    order: NDArray[np.int64]
+    flip: NDArray[np.bool_]
+    ids: NDArray[Any]
+
+
+def site_sort(variants: pd.DataFrame) -> SiteSort:
+    order = _order(variants["chrom"].to_numpy(), variants["pos"].to_numpy(),
+                   variants["id"].to_numpy())
+    a1 = variants["a1"].str.upper().to_numpy()
+    a2 = variants["a2"].str.upper().to_numpy()
+    flip = np.asarray(a1 > a2, dtype=bool)  # the counted allele is the alphabetically first
+    return SiteSort(order=order, flip=flip, ids=variants["id"].to_numpy(dtype=object))
+
+
+def site_study_order(variants: pd.DataFrame, excluded: Iterable[str], *,
+                     presorted: SiteSort | None = None) -> SiteOrder:
+    """The study order at a site: its variants minus ``excluded``, sorted as everywhere
+    (``presorted``: :func:`site_sort` of the same variants, to skip the sort)."""
+    srt = site_sort(variants) if presorted is None else presorted
     drop = set(excluded)
-    mask = ~variants["id"].isin(drop).to_numpy()
-    idx = np.flatnonzero(mask)
-    sub = variants.iloc[idx]
-    order = _order(sub["chrom"], sub["pos"], sub["id"])
-    index = idx[order]
-    a1 = variants["a1"].str.upper().to_numpy()[index]
-    a2 = variants["a2"].str.upper().to_numpy()[index]
-    flip = a1 > a2  # the counted allele is the alphabetically first
-    return SiteOrder(index=index, flip=np.asarray(flip, dtype=bool),
-                     ids=tuple(variants["id"].to_numpy()[index]))
+    keep = ~variants["id"].isin(drop).to_numpy() if drop else np.ones(len(variants), bool)
+    index = srt.order[keep[srt.order]]
+    return SiteOrder(index=index, flip=srt.flip[index], ids=tuple(srt.ids[index].tolist()))

@@ -11,6 +11,8 @@ nothing else; no genotype, phenotype or sample id leaves):
   coordinator checks every site orders the study's variants the same way).
 * ``gwas.counts``: per study variant in a chunk, genotype counts (hom counted allele,
   het, hom other, missing) among controls, cases and samples without a phenotype: sums.
+* ``gwas.null``: the IRLS sums of the logistic model without genotype, ``y ~ 1 +
+  covariates``: the starting point of every variant's fit.
 * ``gwas.regress``: per variant of a chunk, the sums of batched IRLS (logistic) or least
   squares (linear) for ``y ~ 1 + g + covariates`` at the given coefficients: sums.
 
@@ -36,13 +38,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
+from scipy import special
 
 from medveil.analysis._contribution import Contribution
 from medveil.analysis._memo import FrameMemo
 from medveil.analysis._params import _Params, validate_params
 from medveil.errors import InputError
-from medveil.gwas._harmonize import SiteOrder, site_study_order, variant_text
-from medveil.gwas._pca import site_product, site_scores
+from medveil.gwas._harmonize import (
+    SiteOrder,
+    SiteSort,
+    site_sort,
+    site_study_order,
+    variant_text,
+)
+from medveil.gwas._pca import PackedChunk, site_product, site_scores
 from medveil.gwas._plink import MISSING, PlinkSet
 from medveil.gwas._stats import logistic_sums_packed, regression_sums
 from medveil.policy import DisclosureThresholds
@@ -54,6 +63,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 20_000  # variants read at a time in a full pass (fewer when samples are many)
 MAX_CHUNK = 50_000
 CELLS = 32_000_000  # genotypes (int8) a node holds at once: bounds memory by samples x chunk
+PCA_CELLS = 8_000_000  # float64 genotypes (64 MB) in the PCA's centred chunk
 PACKED_BYTES = 32 << 20  # .bed bytes read at once by the counting kernel (4 genotypes a byte)
 
 
@@ -150,15 +160,28 @@ class RegressParams(ChunkParams):
     ``keep`` and ``minor`` are hex bit masks over the chunk (bit i of byte i // 8, least
     significant first): which variants are tested, and which count the other allele (the
     pooled minor allele) instead of the counted one. ``beta`` holds one row of
-    coefficients (intercept, genotype, covariates) per tested variant, or null to start.
+    coefficients (intercept, genotype, covariates) per tested variant (float64, base64), or
+    null to start at zero. The response holds each X'WX as its upper triangle, row by row
+    (``xtwx_upper``, p(p+1)/2 numbers: the matrix is symmetric).
     """
 
     keep: str = Field(max_length=2 * MAX_CHUNK // 8 + 2)
     minor: str = Field(max_length=2 * MAX_CHUNK // 8 + 2)
     covar: list[str] = Field(default_factory=list, max_length=64)
-    beta: list[list[float]] | None = None
+    beta: ArrayParam | None = None
     logistic: bool = True
     pcs: int = Field(default=0, ge=0, le=100)  # PC scores of ``session`` as covariates
+    session: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+
+
+class NullParams(GwasSpec):
+    """``gwas.null``: IRLS sums of the logistic model ``y ~ 1 + covariates`` (no genotype)
+    at ``beta`` (null: zero), over the samples every regression of the study uses: the
+    coordinator starts each variant's fit from this model's coefficients."""
+
+    covar: list[str] = Field(default_factory=list, max_length=64)
+    beta: list[float] | None = Field(default=None, max_length=200)
+    pcs: int = Field(default=0, ge=0, le=100)
     session: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
@@ -193,7 +216,7 @@ def _sample_qc(gs: PlinkSet, p: GwasSpec) -> _SampleQC:
            "mind": p.mind}
 
     def build() -> _SampleQC:
-        order = site_study_order(gs.variants, p.exclude)
+        order = site_study_order(gs.variants, p.exclude, presorted=_site_sort(gs))
         keep = np.ones(gs.n_samples, dtype=bool)
         if p.mind is not None and len(order.index):
             missing = np.zeros(gs.n_samples, dtype=np.int64)
@@ -244,9 +267,21 @@ def _variant_text(gs: PlinkSet) -> str:
     return _TEXT.get(gs, {}, lambda: variant_text(gs.variants))  # type: ignore[arg-type]
 
 
+_SORT: FrameMemo[SiteSort] = FrameMemo(size=4)
+
+
+def _site_sort(gs: PlinkSet) -> SiteSort:
+    """The fileset's variants sorted in study order, once per fileset."""
+    return _SORT.get(gs, {}, lambda: site_sort(gs.variants))  # type: ignore[arg-type]
+
+
 def prepare(gs: PlinkSet) -> None:
-    """What a node does once per fileset when it starts: the variant list it sends."""
+    """What a node does once per fileset when it starts: the variant list it sends, the
+    variants' study order, and the phenotype and covariate files read and matched."""
     _variant_text(gs)
+    _site_sort(gs)
+    gs.phenotype(None)
+    gs.load_tables()
 
 
 def gwas_variants(gs: PlinkSet, p: VariantsParams) -> Contribution:
@@ -298,38 +333,93 @@ def gwas_counts(gs: PlinkSet, p: CountsParams) -> Contribution:
                         n_records=int((groups >= 0).sum()))
 
 
-def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
+def _model_samples(gs: PlinkSet, p: GwasSpec, covar: list[str], pcs: int,
+                   session: str | None) -> tuple[NDArray[np.int64], NDArray[np.float64],
+                                                 NDArray[np.float64], bool]:
+    """The samples a regression uses (QC kept, phenotype and every covariate present), their
+    response (0/1 for case/control) and covariates, and whether the phenotype is binary."""
     qc = _sample_qc(gs, p)
     groups, binary, values = _groups(gs, p, qc)
+    usable = (groups == 0) | (groups == 1) if binary else groups == 0
+    cov = gs.covariates(covar)
+    if pcs:
+        cov = np.column_stack([cov, _session_scores(gs, session, pcs)])
+    usable &= ~np.isnan(cov).any(axis=1)
+    y = (groups == 1).astype(np.float64) if binary else values
+    samples = np.flatnonzero(usable)
+    return samples, y[samples], cov[samples], binary
+
+
+def upper(xtwx: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(m, p, p) symmetric matrices as (m, p(p+1)/2) upper triangles, row by row."""
+    iu = np.triu_indices(xtwx.shape[-1])
+    return np.ascontiguousarray(xtwx[:, iu[0], iu[1]])
+
+
+def from_upper(packed: NDArray[np.float64], p: int) -> NDArray[np.float64]:
+    """The inverse of :func:`upper`."""
+    iu = np.triu_indices(p)
+    out = np.zeros((packed.shape[0], p, p))
+    out[:, iu[0], iu[1]] = packed
+    out[:, iu[1], iu[0]] = packed
+    return out
+
+
+def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
+    samples, y, cov, binary = _model_samples(gs, p, p.covar, p.pcs, p.session)
     if p.logistic and not binary:
         raise InputError("a logistic regression needs a case/control phenotype", field="pheno")
+    qc = _sample_qc(gs, p)
     n_chunk = p.stop - p.start
     keep = unbits(p.keep, n_chunk)
     minor = unbits(p.minor, n_chunk)
     _check_stop(qc, p)
     index = qc.order.index[p.start:p.stop][keep]
     flip = qc.order.flip[p.start:p.stop][keep] ^ minor[keep]
-    usable = (groups == 0) | (groups == 1) if binary else groups == 0
-    cov = gs.covariates(p.covar)
-    if p.pcs:
-        cov = np.column_stack([cov, _session_scores(gs, p.session, p.pcs)])
-    usable &= ~np.isnan(cov).any(axis=1)
-    y = (groups == 1).astype(np.float64) if binary else values
-    beta = None if p.beta is None else np.asarray(p.beta, dtype=np.float64)
-    if beta is not None and beta.shape != (int(keep.sum()), 2 + len(p.covar) + p.pcs):
+    n_par = 2 + len(p.covar) + p.pcs
+    m = len(index)
+    beta = None if p.beta is None else decode_array(p.beta, "beta")
+    if beta is not None and beta.shape != (m, n_par):
         raise InputError("one row of coefficients per tested variant", field="beta")
-    samples = np.flatnonzero(usable)
-    if p.logistic:  # compiled, from the packed rows; IRLS steps and SEs need no deviance
-        sums = logistic_sums_packed(gs.rows(index), samples, flip, y[samples], cov[samples],
-                                    beta, deviance=False)
-    else:
-        from medveil.gwas._kernels import decode
+    parts: list[dict[str, NDArray[Any]]] = []
+    # read and fit the variants in slices of at most PACKED_BYTES of .bed rows
+    step = max(64, PACKED_BYTES // max((gs.n_samples + 3) // 4, 1))
+    for a in range(0, m, step) if m else [0]:
+        b = min(a + step, m)
+        rows = gs.rows(index[a:b])
+        bb = None if beta is None else beta[a:b]
+        if p.logistic:  # compiled, from the packed rows; IRLS steps and SEs need no deviance
+            part = logistic_sums_packed(rows, samples, flip[a:b], y, cov, bb, deviance=False)
+        else:
+            from medveil.gwas._kernels import decode
 
-        g = decode(gs.rows(index), samples, flip)
-        sums = regression_sums(g, y[samples], cov[samples], beta, logistic=False)
+            part = regression_sums(decode(rows, samples, flip[a:b]), y, cov, bb,
+                                   logistic=False)
+        parts.append(part)
+    sums = {k: np.concatenate([pt[k] for pt in parts]) for k in parts[0]}
+    sums["xtwx_upper"] = upper(sums.pop("xtwx"))
     return Contribution(cells={}, sums={k: np.asarray(v, dtype=np.float64)
                                         for k, v in sums.items()},
-                        n_records=int(usable.sum()), n_parameters=2 + len(p.covar) + p.pcs)
+                        n_records=len(samples), n_parameters=n_par)
+
+
+def gwas_null(gs: PlinkSet, p: NullParams) -> Contribution:
+    samples, y, cov, binary = _model_samples(gs, p, p.covar, p.pcs, p.session)
+    if not binary:
+        raise InputError("the null model is fitted for a case/control phenotype", field="pheno")
+    q = 1 + cov.shape[1]
+    beta = np.zeros(q) if p.beta is None else np.asarray(p.beta, dtype=np.float64)
+    if beta.shape != (q,) or not np.isfinite(beta).all():
+        raise InputError(f"{q} finite coefficients (intercept and covariates)", field="beta")
+    X = np.column_stack([np.ones(len(samples)), cov])
+    eta = X @ beta
+    mu = special.expit(eta)
+    w = mu * (1.0 - mu)
+    xtwx = (X * w[:, None]).T @ X
+    xtwz = X.T @ (w * eta + (y - mu))
+    return Contribution(cells={}, sums={"xtwx": xtwx, "xtwz": xtwz,
+                                        "n": np.array([float(len(samples))])},
+                        n_records=len(samples), n_parameters=q)
 
 
 # PC scores stay at the site, in the node's memory, for the regressions of the same study.
@@ -340,19 +430,19 @@ MAX_SESSIONS = 8
 
 
 def _pca_genotypes(gs: PlinkSet, qc: _SampleQC, keep: NDArray[np.bool_]
-                   ) -> Callable[[], Iterator[tuple[slice, NDArray[np.int8]]]]:
-    """Chunk factory over the kept study variants, counted allele, QC'd samples only."""
+                   ) -> Callable[[], Iterator[tuple[slice, PackedChunk]]]:
+    """Chunk factory over the kept study variants, counted allele, QC'd samples only: packed
+    rows, decoded and centred by the compiled kernel inside the PCA's products."""
     index = qc.order.index[keep]
     flip = qc.order.flip[keep]
-    rows = qc.keep
+    samples = np.flatnonzero(qc.keep).astype(np.int64)
+    width = max(256, PCA_CELLS // max(len(samples), 1))
 
-    def factory() -> Iterator[tuple[slice, NDArray[np.int8]]]:
-        for sl, g in gs.chunks(index, _width(gs.n_samples)):
-            f = flip[sl]
-            if f.any():
-                sub = g[:, f]
-                g[:, f] = np.where(sub == MISSING, MISSING, 2 - sub)
-            yield sl, g[rows]
+    def factory() -> Iterator[tuple[slice, PackedChunk]]:
+        for start in range(0, len(index), width):
+            stop = min(start + width, len(index))
+            yield slice(start, stop), PackedChunk(gs.rows(index[start:stop]), samples,
+                                                  flip[start:stop])
 
     return factory
 
@@ -400,6 +490,7 @@ _OPS: dict[str, tuple[type[_Params], Any]] = {
     "gwas.samples": (SamplesParams, gwas_samples),
     "gwas.counts": (CountsParams, gwas_counts),
     "gwas.regress": (RegressParams, gwas_regress),
+    "gwas.null": (NullParams, gwas_null),
     "gwas.pca": (PcaParams, gwas_pca),
     "gwas.pca_scores": (PcaScoresParams, gwas_pca_scores),
 }

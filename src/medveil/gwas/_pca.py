@@ -102,9 +102,25 @@ _RANK_RTOL = 1e-10
 # well inside its stable range); beyond it Householder QR takes over
 _CHOLQR_RTOL = 1e-6
 
-ChunkFactory = Callable[[], Iterable[tuple[slice, NDArray[np.int8]]]]
+@dataclass(frozen=True)
+class PackedChunk:
+    """A chunk as .bed rows (variants x ceil(n/4) bytes), the site's sample positions to use
+    and the variants whose other allele is counted: decoded and centred in one compiled pass
+    (:func:`medveil.gwas._kernels.centred`), never as an int8 matrix."""
+
+    rows: NDArray[np.uint8]
+    samples: NDArray[np.int64]
+    flip: NDArray[np.bool_]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.samples), self.rows.shape[0])
+
+
+ChunkFactory = Callable[[], Iterable[tuple[slice, "NDArray[np.int8] | PackedChunk"]]]
 """Each call starts a fresh pass: (variant positions, the site's genotypes there) pairs,
-n_s x len(positions) int8 A1 counts with -127 missing, covering every variant once."""
+n_s x len(positions) int8 A1 counts with -127 missing (or a :class:`PackedChunk`), covering
+every variant once."""
 
 Genotypes = ChunkFactory | NDArray[np.int8]
 """A site's genotypes: a chunk factory, or a whole n_s x M int8 matrix (chunked here)."""
@@ -158,23 +174,27 @@ class _ChunkOps:
         self.two_p, self.inv_sd = _scales(freq)
         self._buf = np.empty(0)
 
-    def _centred(self, sl: slice, G: NDArray[np.int8]) -> NDArray[np.float64]:
+    def _centred(self, sl: slice, G: NDArray[np.int8] | PackedChunk) -> NDArray[np.float64]:
         size = G.shape[0] * G.shape[1]
         if size > self._buf.size:
             self._buf = np.empty(size)
         C = self._buf[:size].reshape(G.shape)
+        if isinstance(G, PackedChunk):
+            from medveil.gwas._kernels import centred
+
+            return centred(G.rows, G.samples, G.flip, self.two_p[sl], out=C)
         C[...] = G
         C -= self.two_p[sl]
         np.putmask(C, G == MISSING, 0.0)
         return C
 
-    def times(self, sl: slice, G: NDArray[np.int8], B: NDArray[np.float64]
+    def times(self, sl: slice, G: NDArray[np.int8] | PackedChunk, B: NDArray[np.float64]
               ) -> NDArray[np.float64]:
         """``X_c @ B`` (n_s x L) for the chunk at ``sl`` and ``B`` = the basis rows there."""
         out: NDArray[np.float64] = self._centred(sl, G) @ (self.inv_sd[sl, None] * B)
         return out
 
-    def t_times(self, sl: slice, G: NDArray[np.int8], Yt: NDArray[np.float64]
+    def t_times(self, sl: slice, G: NDArray[np.int8] | PackedChunk, Yt: NDArray[np.float64]
                 ) -> NDArray[np.float64]:
         """``X_c' Y`` (chunk width x L), given ``Yt`` = Y' (L x n_s, C-contiguous)."""
         # (Y' C)' is faster than C' Y with C row-major
@@ -222,7 +242,8 @@ def _factory(genotypes: Genotypes, chunk_size: int) -> ChunkFactory:
     return iter_chunks(G.astype(np.int8, copy=False), chunk_size)
 
 
-def _stream(factory: ChunkFactory, m: int) -> Iterable[tuple[slice, NDArray[np.int8]]]:
+def _stream(factory: ChunkFactory, m: int
+            ) -> Iterable[tuple[slice, NDArray[np.int8] | PackedChunk]]:
     """One pass over the chunks, checked: consistent sample count, each variant once."""
     seen = np.zeros(m, dtype=bool)
     n: int | None = None
@@ -231,6 +252,20 @@ def _stream(factory: ChunkFactory, m: int) -> Iterable[tuple[slice, NDArray[np.i
         if step != 1 or stop < start:
             raise InputError(f"chunk positions must be a forward range, got {sl}",
                              field="chunks")
+        if isinstance(chunk, PackedChunk):
+            if chunk.shape[1] != stop - start or chunk.flip.shape != (chunk.shape[1],):
+                raise InputError(f"chunk {start}:{stop} holds {chunk.shape[1]} variants",
+                                 field="chunks")
+            if n is None:
+                n = chunk.shape[0]
+            elif chunk.shape[0] != n:
+                raise InputError(f"chunk {start}:{stop} has {chunk.shape[0]} samples, "
+                                 f"earlier chunks {n}", field="chunks")
+            if seen[start:stop].any():
+                raise InputError(f"chunk {start}:{stop} repeats variants", field="chunks")
+            seen[start:stop] = True
+            yield slice(start, stop), chunk
+            continue
         G = np.asarray(chunk)
         if G.dtype.kind not in "iu":
             raise InputError(f"chunk {start}:{stop} holds {G.dtype} values, expected int8 "
@@ -256,7 +291,13 @@ def site_allele_counts(genotypes: Genotypes, m: int, *, chunk_size: int = DEFAUL
     """Node side of the counts round: (A1 allele count, called-allele count) per variant."""
     alt = np.zeros(m, dtype=np.int64)
     called = np.zeros(m, dtype=np.int64)
-    for sl, G in _stream(_factory(genotypes, chunk_size), m):
+    for sl, chunk in _stream(_factory(genotypes, chunk_size), m):
+        if isinstance(chunk, PackedChunk):
+            from medveil.gwas._kernels import decode
+
+            G = decode(chunk.rows, chunk.samples, chunk.flip)
+        else:
+            G = chunk
         ok = G != MISSING
         alt[sl] = np.where(ok, G, 0).sum(axis=0, dtype=np.int64)
         called[sl] = 2 * ok.sum(axis=0, dtype=np.int64)

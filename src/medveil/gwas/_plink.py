@@ -223,6 +223,13 @@ class PlinkSet:
 
     # -- phenotypes and covariates --------------------------------------------------------
 
+    def load_tables(self) -> None:
+        """Read and match the phenotype and covariate files now (they are cached)."""
+        if self.pheno_path is not None:
+            self._lookup(self.pheno_path, "phenotype")
+        if self.covar_path is not None:
+            self._lookup(self.covar_path, "covariate")
+
     def _lookup(self, path: Path, what: str) -> tuple[pd.DataFrame, NDArray[np.int64]]:
         """The file's table and, per .fam sample, its row (-1: absent); re-read when the
         file's size or modification time changes."""
