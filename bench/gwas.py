@@ -39,9 +39,10 @@ the Marchenko-Pastur bulk are nearly degenerate, so the two differ there even wh
 eigenvalues agree, and the ORs differ with them).
 
 Targets (issue): each ratio federated / reference <= 3x at 10,000 x 100,000; node peak RSS
-(VmHWM) flat in the number of variants (``--mem-check``: assoc only, at ``--variants`` / 4
-and ``--variants``, fresh nodes for each) and <= 1 GB at 50,000 samples x 200,000 variants
-(``--samples 50000 --variants 200000 --only assoc``).
+(VmHWM) flat in the number of variants (``--mem-check``: at ``--variants`` / 4 and
+``--variants``, fresh nodes for each; ``--mem-test glm`` for the regression with PCA) and
+<= 1 GB at 50,000 samples x 200,000 variants (``--mem-check --mem-single --samples 50000
+--variants 200000 [--mem-test glm]``: the federated study only, no PLINK reference).
 
 Resources: plink1.9 and plink2 get ``--threads 2`` (the machine has 2 cores) and
 ``--memory 4000``; the three nodes get local_federation's BLAS share (cores // 3, at least 1
@@ -52,8 +53,10 @@ Usage:
     python bench/gwas.py [--samples 10000] [--variants 100000] [--seed 1] [--repeats 1]
                          [--only all|assoc|glm] [--pcs 10] [--workdir DIR] [--json FILE]
                          [--plink-threads 2] [--node-blas-threads N] [--no-node-profile]
-    python bench/gwas.py --mem-check [--samples 10000] [--variants 100000] [--workdir DIR]
-    python bench/gwas.py --samples 50000 --variants 200000 --only assoc --workdir DIR
+    python bench/gwas.py --mem-check [--mem-test assoc|glm] [--samples 10000]
+                         [--variants 100000] [--workdir DIR]
+    python bench/gwas.py --mem-check --mem-single --samples 50000 --variants 200000
+                         [--mem-test assoc|glm] --workdir DIR
 
 ``--workdir DIR`` keeps the simulated data under ``DIR/sim-<samples>x<variants>-seed<seed>``
 and reuses it (simulation is slow); without it everything goes to a temporary folder.
@@ -345,7 +348,7 @@ def node_env(blas_threads: int | None) -> Iterator[None]:
     if blas_threads is None:
         yield
         return
-    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
     old = {k: os.environ.get(k) for k in keys}
     os.environ.update({k: str(blas_threads) for k in keys})
     try:
@@ -885,25 +888,42 @@ def main_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
 
 def mem_check(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    """Node peak RSS for the allelic test at variants / 4 and variants, fresh nodes each."""
-    sizes = [max(100, args.variants // 4), args.variants]
+    """Node peak RSS of a study (``--mem-test``) at variants / 4 and variants, fresh nodes
+    each (``--mem-single``: at ``--variants`` only, the <= 1 GB check)."""
+    sizes = [args.variants] if args.mem_single else [max(100, args.variants // 4),
+                                                     args.variants]
+    test, pcs = args.mem_test, (args.pcs if args.mem_test == "glm" else 0)
     rows = []
     for m in sizes:
         data = ensure_data(workdir, args.samples, m, args.seed)
         with federation(data, workdir, args.node_blas_threads) as (coord, pids, *_):
             start = peak_rss(coord)
-            run = run_federated(coord, pids, "assoc", 0, False)
+            run = run_federated(coord, pids, test, pcs, False)
             end = peak_rss(coord)
         rows.append({"variants": m, "simulation_s": data.sim_seconds,
                      "simulation_cached": data.cached, "fed_assoc_s": run.wall_s,
                      "rounds": run.rounds, "node_peak_rss_mb_start": start,
                      "node_peak_rss_mb": end})
+    what = "allelic test" if test == "assoc" else f"logistic regression with {pcs} PCs"
+    if args.mem_single:
+        r = rows[0]
+        worst_mb = max(float(v) for v in r["node_peak_rss_mb"].values())
+        ok = worst_mb <= 1024
+        print(f"memory check: {what}, {args.samples:,} samples x {r['variants']:,} variants; "
+              f"code {code_version()}")
+        print(f"  node peak RSS {fmt_rss(r['node_peak_rss_mb'])}   (after startup "
+              f"{fmt_rss(r['node_peak_rss_mb_start'])}; study {r['fed_assoc_s']:.1f} s, "
+              f"{r['rounds']} rounds; simulation {r['simulation_s']:.0f} s"
+              f"{' cached' if r['simulation_cached'] else ''})")
+        print(f"  <= 1024 MB: {'ok' if ok else 'EXCEEDED'} (max {worst_mb:.0f} MB)")
+        return {"benchmark": "gwas-mem-single", "code": code_version(), "test": test,
+                "pcs": pcs, "samples": args.samples, "sizes": rows, "flat": ok}
     lo, hi = rows
     ratios = {n: float(hi["node_peak_rss_mb"][n]) / float(lo["node_peak_rss_mb"][n])
               for n in hi["node_peak_rss_mb"]}
     worst = max(ratios.values())
     flat = worst <= 1 + RSS_NOISE
-    print(f"memory check: allelic test, {args.samples:,} samples, {sizes[0]:,} vs "
+    print(f"memory check: {what}, {args.samples:,} samples, {sizes[0]:,} vs "
           f"{sizes[1]:,} variants, fresh nodes for each; code {code_version()}")
     for r in rows:
         print(f"  {r['variants']:>9,} variants: node peak RSS {fmt_rss(r['node_peak_rss_mb'])}"
@@ -918,7 +938,8 @@ def mem_check(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     print("  ratio (4x variants): " + ", ".join(f"{n} {v:.3f}" for n, v in ratios.items())
           + f"   (no growth beyond noise, <= {1 + RSS_NOISE:.2f}: "
             f"{'ok' if flat else 'GROWS'})")
-    return {"benchmark": "gwas-mem-check", "code": code_version(), "samples": args.samples,
+    return {"benchmark": "gwas-mem-check", "code": code_version(), "test": test, "pcs": pcs,
+            "samples": args.samples,
             "sizes": rows,
             "ratios": ratios, "growth_mb": grow, "flat": flat, "noise": RSS_NOISE}
 
@@ -933,7 +954,11 @@ def main() -> int:
     ap.add_argument("--only", choices=("all", "assoc", "glm"), default="all",
                     help="assoc: allelic test only; glm: regression with PCA only")
     ap.add_argument("--mem-check", action="store_true",
-                    help="only the node peak RSS at --variants / 4 and --variants (assoc)")
+                    help="only the node peak RSS at --variants / 4 and --variants")
+    ap.add_argument("--mem-test", choices=("assoc", "glm"), default="assoc",
+                    help="the study --mem-check runs (glm: age, sex and --pcs PCs)")
+    ap.add_argument("--mem-single", action="store_true",
+                    help="--mem-check at --variants only (the <= 1 GB check, no reference)")
     ap.add_argument("--workdir", type=Path, default=None,
                     help="keep and reuse the simulated data here (keyed by size and seed)")
     ap.add_argument("--plink-threads", type=int, default=2)
