@@ -15,8 +15,9 @@ import pytest
 
 from medveil.analysis import InProcessAggregator
 from medveil.demo._genotypes import SimulatedStudy, simulate_study
-from medveil.errors import InputError, IntegrityError
+from medveil.errors import InputError, IntegrityError, ModelError
 from medveil.gwas import PlinkSet, gwas, write_outputs
+from medveil.gwas._node import run_gwas_op
 from tests.gwas._plink import plink2_glm, plink19_assoc, plink19_model, plink19_qc
 
 
@@ -235,6 +236,29 @@ def test_phenotype_errors(study: SimulatedStudy, tmp_path: Path) -> None:
     df.to_csv(bad, sep=" ", index=False)
     with pytest.raises(InputError, match="FID/IID differ"):
         PlinkSet(study.site_prefixes[0], pheno_path=bad).phenotype("case")
+
+
+def test_collinear_covariates_are_a_model_error(study: SimulatedStudy,
+                                               tmp_path: Path) -> None:
+    """The covariates-only fit (every variant's start) refuses a constant covariate."""
+    sites = {}
+    for i, (p, ph, cv) in enumerate(zip(study.site_prefixes, study.pheno_files,
+                                        study.covar_files, strict=True)):
+        df = pd.read_csv(cv, sep=r"\s+", dtype=str)
+        df["const"] = "1"
+        path = tmp_path / f"c{i}.txt"
+        df.to_csv(path, sep=" ", index=False)
+        sites[f"s{i}"] = {"geno": PlinkSet(p, pheno_path=ph, covar_path=path)}
+    with pytest.raises(ModelError, match="covariates-only model is singular"):
+        gwas(InProcessAggregator(sites), "geno", pheno="case", test="glm",
+             covar=["age", "const"])
+
+
+def test_null_op_refuses_a_quantitative_phenotype(study: SimulatedStudy) -> None:
+    gs = PlinkSet(study.site_prefixes[0], pheno_path=study.pheno_files[0],
+                  covar_path=study.covar_files[0])
+    with pytest.raises(InputError, match="case/control"):
+        run_gwas_op("gwas.null", gs, {"pheno": "qt", "covar": ["age"]})
 
 
 def test_sites_that_disagree_on_the_study_are_refused(study: SimulatedStudy,
