@@ -329,3 +329,41 @@ def test_federated_pca_equals_plink2_and_pcs_as_covariates(study: SimulatedStudy
     ok = m["ERRCODE"].astype(str) == "."
     _close(m.loc[ok, "OR"], m.loc[ok, "OR_ref"], 6, rel_tol=1e-4)
     assert res.lambda_gc < gwas(agg, "geno", pheno="case", covar=["age"], test="glm").lambda_gc
+
+
+def test_pca_in_blocks_equals_one_request(study: SimulatedStudy,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study larger than PCA_BLOCK sends its basis in blocks (each site sums X_b Q_b into
+    its own Y, then returns X_b' Y block by block): the same eigenvalues, scores and fit."""
+    from medveil.gwas import _node, _study
+
+    agg = _agg(study)
+    whole = gwas(agg, "geno", pheno="case", covar=["age"], test="glm", pcs=3)
+    monkeypatch.setattr(_study, "PCA_BLOCK", 700)
+    counted: list[str] = []
+
+    class Count(InProcessAggregator):
+        def aggregate(self, op, dataset, where, params, **kw):  # type: ignore[no-untyped-def]
+            counted.append(f"{op}/{params.get('part', 'full')}")
+            return super().aggregate(op, dataset, where, params, **kw)
+
+    blocked = gwas(Count(dict(agg.sites)), "geno", pheno="case", covar=["age"], test="glm",
+                   pcs=3)
+    assert "gwas.pca/y" in counted and "gwas.pca/z" in counted
+    assert "gwas.pca/full" not in counted and "gwas.pca_scores/block" in counted
+    np.testing.assert_allclose(blocked.eigenvalues, whole.eigenvalues, rtol=1e-5)
+    np.testing.assert_allclose(blocked.table["OR"], whole.table["OR"], rtol=1e-4)
+    # a "z" block before the site has summed every "y" block is refused
+    gs = agg.sites["site-0"]["geno"]
+    n_study = len(gs.variants) - len(_excluded(study) & set(gs.variants["id"]))
+    keep = _node.bits(np.ones(n_study, dtype=bool))
+    freq = _node.encode_array(np.full(10, 0.3))
+    with pytest.raises(InputError, match="has not summed every block"):
+        run_gwas_op("gwas.pca", gs, {"exclude": sorted(_excluded(study)), "pheno": "case",
+                                     "keep": keep, "freq": freq, "part": "z", "start": 0,
+                                     "stop": 10, "session": "0" * 32})
+    with pytest.raises(InputError, match="in order"):
+        run_gwas_op("gwas.pca", gs, {"exclude": sorted(_excluded(study)), "pheno": "case",
+                                     "keep": keep, "freq": freq, "part": "y", "start": 10,
+                                     "stop": 20, "session": "1" * 32,
+                                     "q": _node.encode_array(np.zeros((10, 3)))})

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import math
 import threading
@@ -33,7 +32,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,7 +50,14 @@ from medveil.gwas._harmonize import (
     site_study_order,
     variant_text,
 )
-from medveil.gwas._pca import PackedChunk, site_product, site_scores
+from medveil.gwas._pca import (
+    PackedChunk,
+    scale_scores,
+    site_product,
+    site_scores,
+    site_t_times,
+    site_times,
+)
 from medveil.gwas._plink import MISSING, PlinkSet
 from medveil.gwas._stats import logistic_sums_packed, regression_sums
 from medveil.policy import DisclosureThresholds
@@ -127,7 +133,7 @@ def decode_array(p: ArrayParam, name: str) -> NDArray[np.float64]:
     if any(d < 0 for d in p.shape) or len(raw) != 8 * math.prod(p.shape):
         raise InputError(f"{len(raw)} bytes do not hold an array of shape {p.shape}",
                          field=name)
-    out = np.frombuffer(raw, dtype="<f8").reshape(p.shape).astype(np.float64)
+    out = np.frombuffer(raw, dtype="<f8").reshape(p.shape)  # read-only view, no copy
     if not np.isfinite(out).all():
         raise InputError("holds non-finite values", field=name)
     return out
@@ -136,22 +142,38 @@ def decode_array(p: ArrayParam, name: str) -> NDArray[np.float64]:
 class PcaParams(GwasSpec):
     """``gwas.pca``: this site's X_s'(X_s Q) for the basis ``q`` over the variants marked
     in ``keep`` (hex bit mask over the whole study), standardized with the pooled counted-
-    allele frequencies ``freq`` of those variants."""
+    allele frequencies ``freq`` of those variants.
+
+    ``part`` "full" takes the whole basis in one request. A large study sends it in blocks
+    of kept variants [start, stop) instead, so no request grows with the study: "y" blocks
+    (in order, covering every kept variant) add ``X_block Q_block`` to the site's n_s x L
+    sum ``Y``, kept at the site under (``session``, ``round``) and never returned; then
+    "z" blocks return ``X_block' Y``. ``freq`` and ``q`` hold the block's rows."""
 
     keep: str
     freq: ArrayParam
-    q: ArrayParam
+    q: ArrayParam | None = None
+    part: Literal["full", "y", "z"] = "full"
+    start: int = Field(default=0, ge=0)
+    stop: int | None = Field(default=None, ge=1)
+    session: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    round: int = Field(default=0, ge=0)
 
 
 class PcaScoresParams(GwasSpec):
     """``gwas.pca_scores``: compute and KEEP this site's samples' PC scores (nothing about
-    them leaves) under ``session``, for ``gwas.regress`` with ``pcs``."""
+    them leaves) under ``session``, for ``gwas.regress`` with ``pcs``. ``part`` "block":
+    the loadings ``v`` and ``freq`` of kept variants [start, stop), in order; the scores
+    are stored when the last block arrives."""
 
     keep: str
     freq: ArrayParam
     v: ArrayParam
     eigenvalues: list[float] = Field(min_length=1, max_length=100)
     session: str = Field(pattern=r"^[0-9a-f]{32}$")
+    part: Literal["full", "block"] = "full"
+    start: int = Field(default=0, ge=0)
+    stop: int | None = Field(default=None, ge=1)
 
 
 class RegressParams(ChunkParams):
@@ -429,49 +451,140 @@ _SCORES_LOCK = threading.Lock()
 MAX_SESSIONS = 8
 
 
-def _pca_genotypes(gs: PlinkSet, qc: _SampleQC, keep: NDArray[np.bool_]
+def _pca_genotypes(gs: PlinkSet, qc: _SampleQC, keep: NDArray[np.bool_], start: int = 0,
+                   stop: int | None = None
                    ) -> Callable[[], Iterator[tuple[slice, PackedChunk]]]:
-    """Chunk factory over the kept study variants, counted allele, QC'd samples only: packed
-    rows, decoded and centred by the compiled kernel inside the PCA's products."""
-    index = qc.order.index[keep]
-    flip = qc.order.flip[keep]
+    """Chunk factory over the kept study variants [start, stop) (all by default), counted
+    allele, QC'd samples only: packed rows, decoded and centred by the compiled kernel
+    inside the PCA's products."""
+    index = qc.order.index[keep][start:stop]
+    flip = qc.order.flip[keep][start:stop]
     samples = np.flatnonzero(qc.keep).astype(np.int64)
     width = max(256, PCA_CELLS // max(len(samples), 1))
 
     def factory() -> Iterator[tuple[slice, PackedChunk]]:
-        for start in range(0, len(index), width):
-            stop = min(start + width, len(index))
-            yield slice(start, stop), PackedChunk(gs.rows(index[start:stop]), samples,
-                                                  flip[start:stop])
+        for a in range(0, len(index), width):
+            b = min(a + width, len(index))
+            yield slice(a, b), PackedChunk(gs.rows(index[a:b]), samples, flip[a:b])
 
     return factory
+
+
+@dataclass
+class _Partial:
+    """A sum over variant blocks kept at the site between requests (never returned)."""
+
+    gs: weakref.ref[PlinkSet]
+    round: int
+    next: int  # the next block must start here
+    total: NDArray[np.float64]
+
+
+_PARTIAL: OrderedDict[tuple[int, str, str], _Partial] = OrderedDict()
+
+
+def _block(p: PcaParams | PcaScoresParams, m: int) -> tuple[int, int]:
+    stop = m if p.stop is None else p.stop
+    if not p.start < stop <= m:
+        raise InputError(f"a block of kept variants within [0, {m})", field="stop")
+    return p.start, stop
+
+
+def _accumulate(gs: PlinkSet, key: tuple[str, str], round_: int, start: int, stop: int,
+                part: NDArray[np.float64]) -> _Partial:
+    """Add ``part`` to the site's running sum (a new one when ``start`` is 0)."""
+    full = (id(gs), *key)
+    with _SCORES_LOCK:
+        if start == 0:
+            _PARTIAL[full] = _Partial(weakref.ref(gs), round_, 0, np.zeros_like(part))
+            while len(_PARTIAL) > 2 * MAX_SESSIONS:
+                _PARTIAL.popitem(last=False)
+        acc = _PARTIAL.get(full)
+        if acc is None or acc.gs() is not gs or acc.round != round_ or acc.next != start:
+            raise InputError("blocks must arrive in order from the first (was the node "
+                             "restarted?); run the study again", field="start")
+        acc.total += part
+        acc.next = stop
+        return acc
+
+
+def _finished(gs: PlinkSet, key: tuple[str, str], round_: int, m: int) -> _Partial:
+    with _SCORES_LOCK:
+        acc = _PARTIAL.get((id(gs), *key))
+    if acc is None or acc.gs() is not gs or acc.round != round_ or acc.next != m:
+        raise InputError("this node has not summed every block of the round (was it "
+                         "restarted?); run the study again", field="part")
+    return acc
 
 
 def gwas_pca(gs: PlinkSet, p: PcaParams) -> Contribution:
     qc = _sample_qc(gs, p)
     keep = unbits(p.keep, len(qc.order.index))
+    m = int(keep.sum())
+    n_kept = int(qc.keep.sum())
+    start, stop = _block(p, m) if p.part != "full" else (0, m)
     freq = decode_array(p.freq, "freq").reshape(-1)
+    if freq.shape[0] != stop - start:
+        raise InputError(f"freq needs one entry per variant of the block ({stop - start})",
+                         field="freq")
+    if p.part != "full" and p.session is None:
+        raise InputError("a block needs a session", field="session")
+    session = p.session or ""
+    if p.part == "z":
+        acc = _finished(gs, (session, "pca"), p.round, m)
+        z = site_t_times(_pca_genotypes(gs, qc, keep, start, stop), freq, acc.total)
+        return Contribution(cells={}, sums={"z": z}, n_records=n_kept)
+    if p.q is None:
+        raise InputError("the basis is missing", field="q")
     q = decode_array(p.q, "q")
-    if freq.shape[0] != int(keep.sum()) or q.shape[0] != freq.shape[0]:
-        raise InputError("freq and q need one row per kept variant", field="q")
-    z = site_product(_pca_genotypes(gs, qc, keep), freq, q)
-    return Contribution(cells={}, sums={"z": z}, n_records=int(qc.keep.sum()))
+    if q.shape[0] != stop - start:
+        raise InputError("q needs one row per kept variant of the block", field="q")
+    if p.part == "full":
+        z = site_product(_pca_genotypes(gs, qc, keep), freq, q)
+        return Contribution(cells={}, sums={"z": z}, n_records=n_kept)
+    y = site_times(_pca_genotypes(gs, qc, keep, start, stop), freq, q)
+    _accumulate(gs, (session, "pca"), p.round, start, stop, y)
+    return Contribution(cells={}, sums={"rows": np.array([float(stop - start)])},
+                        n_records=n_kept)
+
+
+def _store_scores(gs: PlinkSet, qc: _SampleQC, session: str,
+                  scores: NDArray[np.float64]) -> None:
+    full = np.full((gs.n_samples, scores.shape[1]), np.nan)
+    full[qc.keep] = scores
+    with _SCORES_LOCK:
+        _SCORES[(id(gs), session)] = (weakref.ref(gs), full)
+        while len(_SCORES) > MAX_SESSIONS:
+            _SCORES.popitem(last=False)
 
 
 def gwas_pca_scores(gs: PlinkSet, p: PcaScoresParams) -> Contribution:
     qc = _sample_qc(gs, p)
     keep = unbits(p.keep, len(qc.order.index))
+    m = int(keep.sum())
+    n_kept = int(qc.keep.sum())
     freq = decode_array(p.freq, "freq").reshape(-1)
     v = decode_array(p.v, "v")
-    scores = site_scores(_pca_genotypes(gs, qc, keep), freq, v, np.asarray(p.eigenvalues))
-    full = np.full((gs.n_samples, scores.shape[1]), np.nan)
-    full[qc.keep] = scores
-    with _SCORES_LOCK:
-        _SCORES[(id(gs), p.session)] = (weakref.ref(gs), full)
-        while len(_SCORES) > MAX_SESSIONS:
-            _SCORES.popitem(last=False)
-    return Contribution(cells={}, sums={"stored": np.array([float(qc.keep.sum())])},
-                        n_records=int(qc.keep.sum()))
+    lam = np.asarray(p.eigenvalues)
+    if v.ndim != 2 or v.shape[1] != len(lam):
+        raise InputError(f"{len(lam)} eigenvalues for the loadings' columns", field="v")
+    if p.part == "full":
+        _store_scores(gs, qc, p.session, site_scores(_pca_genotypes(gs, qc, keep), freq, v,
+                                                     lam))
+        return Contribution(cells={}, sums={"stored": np.array([float(n_kept)])},
+                            n_records=n_kept)
+    start, stop = _block(p, m)
+    if freq.shape[0] != stop - start or v.shape[0] != stop - start:
+        raise InputError("freq and v need one row per kept variant of the block", field="v")
+    part = site_times(_pca_genotypes(gs, qc, keep, start, stop), freq, v)
+    acc = _accumulate(gs, (p.session, "scores"), 0, start, stop, part)
+    stored = 0.0
+    if stop == m:
+        _store_scores(gs, qc, p.session, scale_scores(acc.total, lam, m))
+        with _SCORES_LOCK:
+            _PARTIAL.pop((id(gs), p.session, "scores"), None)
+        stored = float(n_kept)
+    return Contribution(cells={}, sums={"stored": np.array([stored])}, n_records=n_kept)
 
 
 def _session_scores(gs: PlinkSet, session: str | None, k: int) -> NDArray[np.float64]:
@@ -503,5 +616,5 @@ def run_gwas_op(op: str, gs: PlinkSet, params: Mapping[str, Any], *,
     if op not in _OPS:
         raise InputError(f"unknown op {op!r}", field="op")
     model, fn = _OPS[op]
-    validated = validate_params(model, json.loads(json.dumps(dict(params))))
+    validated = validate_params(model, params)  # parsed JSON (no copy of a large basis)
     return fn(gs, validated)  # type: ignore[no-any-return]

@@ -83,9 +83,12 @@ __all__ = [
     "orthonormalize",
     "pooled_frequency",
     "run_in_process",
+    "scale_scores",
     "site_allele_counts",
     "site_product",
     "site_scores",
+    "site_t_times",
+    "site_times",
     "standardize",
     "start_basis",
 ]
@@ -326,6 +329,39 @@ def _check_basis(Q: NDArray[np.float64], m: int, what: str) -> NDArray[np.float6
     return B
 
 
+def site_times(genotypes: Genotypes, freq: NDArray[np.float64], Q: NDArray[np.float64],
+               *, chunk_size: int = DEFAULT_CHUNK) -> NDArray[np.float64]:
+    """``X_s Q`` (n_s x L) over the given variants: one pass over the chunks. It stays at
+    the site (a sum over variants of per-sample values)."""
+    f = _check_freq(freq)
+    m = f.shape[0]
+    B = _check_basis(Q, m, "Q")
+    ops = _ChunkOps(f)
+    Y: NDArray[np.float64] | None = None
+    for sl, G in _stream(_factory(genotypes, chunk_size), m):
+        part = ops.times(sl, G, B[sl])
+        Y = part if Y is None else Y + part
+    if Y is None:  # m == 0 is refused by _stream's coverage check; keeps mypy honest
+        raise InputError("no variants", field="chunks")
+    return Y
+
+
+def site_t_times(genotypes: Genotypes, freq: NDArray[np.float64], Y: NDArray[np.float64],
+                 *, chunk_size: int = DEFAULT_CHUNK) -> NDArray[np.float64]:
+    """``X_s' Y`` (variants x L) for the site's ``Y`` (n_s x L): one pass over the chunks;
+    the SNP-space sum over this site's samples that is shared."""
+    f = _check_freq(freq)
+    m = f.shape[0]
+    Yt = np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T)
+    Z = np.empty((m, Yt.shape[0]), dtype=np.float64)
+    ops = _ChunkOps(f)
+    for sl, G in _stream(_factory(genotypes, chunk_size), m):
+        if G.shape[0] != Yt.shape[1]:
+            raise InputError(f"Y has {Yt.shape[1]} rows for {G.shape[0]} samples", field="Y")
+        Z[sl] = ops.t_times(sl, G, Yt)
+    return Z
+
+
 def site_product(genotypes: Genotypes, freq: NDArray[np.float64], Q: NDArray[np.float64],
                  *, chunk_size: int = DEFAULT_CHUNK) -> NDArray[np.float64]:
     """Node side of one round: ``X_s' (X_s Q)`` (M x L) for this site's standardized genotypes.
@@ -334,23 +370,12 @@ def site_product(genotypes: Genotypes, freq: NDArray[np.float64], Q: NDArray[np.
     ``Z_c = X_c' Y`` per chunk) or an in-memory int8 matrix chunked by ``chunk_size``;
     memory beyond the output is one standardized chunk plus the n_s x L block ``Y``, which
     stays at the site. Only the returned SNP-space sum over this site's samples is shared.
+    A study too large for one request computes ``Y`` over blocks of variants
+    (:func:`site_times`, summed at the site) and then ``Z`` block by block
+    (:func:`site_t_times`): the same numbers.
     """
-    f = _check_freq(freq)
-    m = f.shape[0]
-    B = _check_basis(Q, m, "Q")
-    ops = _ChunkOps(f)
-    factory = _factory(genotypes, chunk_size)
-    Y: NDArray[np.float64] | None = None
-    for sl, G in _stream(factory, m):
-        part = ops.times(sl, G, B[sl])
-        Y = part if Y is None else Y + part
-    if Y is None:  # m == 0 is refused by _stream's coverage check; keeps mypy honest
-        raise InputError("no variants", field="chunks")
-    Z = np.empty((m, B.shape[1]), dtype=np.float64)
-    Yt = np.ascontiguousarray(Y.T)
-    for sl, G in _stream(factory, m):
-        Z[sl] = ops.t_times(sl, G, Yt)
-    return Z
+    Y = site_times(genotypes, freq, Q, chunk_size=chunk_size)
+    return site_t_times(genotypes, freq, Y, chunk_size=chunk_size)
 
 
 def site_scores(genotypes: Genotypes, freq: NDArray[np.float64], V: NDArray[np.float64],
@@ -371,13 +396,14 @@ def site_scores(genotypes: Genotypes, freq: NDArray[np.float64], V: NDArray[np.f
         raise InputError(f"{lam.shape[0]} eigenvalues for {W.shape[1]} eigenvectors",
                          field="eigenvalues")
     mm = m if n_variants is None else int(n_variants)
-    ops = _ChunkOps(f)
-    S: NDArray[np.float64] | None = None
-    for sl, G in _stream(_factory(genotypes, chunk_size), m):
-        part = ops.times(sl, G, W[sl])
-        S = part if S is None else S + part
-    if S is None:
-        raise InputError("no variants", field="chunks")
+    return scale_scores(site_times(genotypes, f, W, chunk_size=chunk_size), lam, mm)
+
+
+def scale_scores(S: NDArray[np.float64], eigenvalues: NDArray[np.float64],
+                 n_variants: int) -> NDArray[np.float64]:
+    """``X_s V`` (n_s x k) to plink2's scale: each column / sqrt(M * lambda)."""
+    lam = np.asarray(eigenvalues, dtype=np.float64).reshape(-1)
+    mm = int(n_variants)
     scale = np.zeros_like(lam)
     pos = lam > 0.0
     scale[pos] = 1.0 / np.sqrt(mm * lam[pos])

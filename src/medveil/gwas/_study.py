@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 TESTS = ("assoc", "trend", "glm")
 COUNTS_CHUNK = 50_000  # variants per counts round (the node reads them in slices)
+PCA_BLOCK = 25_000  # variants per PCA request: a larger study sends its basis in blocks
 REGRESS_CHUNK = 10_000  # variants per regression chunk (a round per IRLS iteration)
 MAX_IRLS = 25
 IRLS_TOL = 1e-10  # relative step; the coefficients are the next solve's
@@ -233,18 +234,42 @@ def _federated_pca(agg: Aggregator, dataset: str, spec: dict[str, Any],
     # Ritz values settled to 1e-6 relative: eigenvalues and the top-k subspace are then
     # well inside the 1e-3 the study needs, in about 15 rounds instead of 21 at 1e-9
     pca = PCACoordinator(m, n_samples, k, tol=PCA_TOL)
-    base = {**spec, "keep": bits(keep), "freq": encode_array(f)}
-    while (q := pca.query()) is not None:
-        say(f"PCA: round {pca.rounds + 1} ({m:,} variants x {q.shape[1]} columns)")
-        t = agg.aggregate("gwas.pca", dataset, None, {**base, "q": encode_array(q)},
-                          frac_bits=PCA_FRAC_BITS)
-        pca.submit(np.asarray(t.sums["z"]))
-    eig, v = pca.result()
     session = secrets.token_hex(16)
+    blocks = [(a, min(a + PCA_BLOCK, m)) for a in range(0, m, PCA_BLOCK)]
+    base = {**spec, "keep": bits(keep), "session": session}
+    while (q := pca.query()) is not None:
+        r = pca.rounds
+        say(f"PCA: round {r + 1} ({m:,} variants x {q.shape[1]} columns)")
+        if len(blocks) == 1:
+            t = agg.aggregate("gwas.pca", dataset, None,
+                              {**base, "freq": encode_array(f), "q": encode_array(q)},
+                              frac_bits=PCA_FRAC_BITS)
+            pca.submit(np.asarray(t.sums["z"]))
+            continue
+        # the basis in blocks of variants: each site sums X_b Q_b into its own Y, then
+        # returns X_b' Y block by block (no request or response grows with the study)
+        for a, b in blocks:
+            agg.aggregate("gwas.pca", dataset, None, {
+                **base, "part": "y", "start": a, "stop": b, "round": r,
+                "freq": encode_array(f[a:b]), "q": encode_array(q[a:b])})
+        z = np.empty((m, q.shape[1]))
+        for a, b in blocks:
+            t = agg.aggregate("gwas.pca", dataset, None, {
+                **base, "part": "z", "start": a, "stop": b, "round": r,
+                "freq": encode_array(f[a:b])}, frac_bits=PCA_FRAC_BITS)
+            z[a:b] = np.asarray(t.sums["z"])
+        pca.submit(z)
+    eig, v = pca.result()
     say("PCA: each site computes and keeps its samples' scores")
-    agg.aggregate("gwas.pca_scores", dataset, None, {
-        **base, "v": encode_array(v), "eigenvalues": [float(x) for x in eig],
-        "session": session})
+    lam = [float(x) for x in eig]
+    if len(blocks) == 1:
+        agg.aggregate("gwas.pca_scores", dataset, None, {
+            **base, "freq": encode_array(f), "v": encode_array(v), "eigenvalues": lam})
+    else:
+        for a, b in blocks:
+            agg.aggregate("gwas.pca_scores", dataset, None, {
+                **base, "part": "block", "start": a, "stop": b, "freq": encode_array(f[a:b]),
+                "v": encode_array(v[a:b]), "eigenvalues": lam})
     return tuple(float(x) for x in eig), session
 
 
