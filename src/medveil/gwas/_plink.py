@@ -123,6 +123,8 @@ class PlinkSet:
             raise InputError("a .bim position is not a number", path=bim,
                              line=int(np.flatnonzero(pos.isna().to_numpy())[0]) + 1)
         self.variants["pos"] = pos.astype(np.int64)
+        for col in ("chrom", "cm", "a1", "a2"):  # few distinct values: ~1 byte a variant
+            self.variants[col] = self.variants[col].astype("category")
         if self.samples.duplicated(["fid", "iid"]).any():
             raise InputError("the .fam lists a sample twice", path=fam)
         n, m = len(self.samples), len(self.variants)
