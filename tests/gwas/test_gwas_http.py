@@ -56,9 +56,17 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Site], Path,
     return out, key_path, study
 
 
+@pytest.mark.parametrize("pca_block", [None, 300], ids=["pca-one-request", "pca-in-blocks"])
 def test_cli_gwas_in_local_mode_equals_in_process(
-        sites: tuple[list[Site], Path, SimulatedStudy], tmp_path: Path) -> None:
-    site_list, key_path, _study = sites
+        sites: tuple[list[Site], Path, SimulatedStudy], tmp_path: Path,
+        pca_block: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over HTTPS; with ``pca-in-blocks`` the PCA basis goes out in blocks of 300 variants
+    (the nodes keep the partial sums between requests)."""
+    from medveil.gwas import _study
+
+    if pca_block is not None:
+        monkeypatch.setattr(_study, "PCA_BLOCK", pca_block)
+    site_list, key_path, _sim = sites
     runner = CliRunner(env={"COLUMNS": "200"})
     local = [x for s in site_list for x in ("--local", str(s.root))]
     res = runner.invoke(app, ["gwas", *local, "--identity", str(key_path), "--dataset", "geno",
