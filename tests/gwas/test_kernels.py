@@ -132,3 +132,36 @@ def test_plinkset_reads_what_bed_reader_reads(tmp_path: Path) -> None:
     assert padded.shape == (6, 16)
     np.testing.assert_array_equal(padded[:, :12], pack(G)[[1, 2, 3, 7, 8, 0]])
     assert not padded[:, 12:].any()
+
+
+def test_bim_read_in_chunks_names_the_bad_line(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The .bim is parsed a few lines at a time; errors still name the file's line."""
+    from medveil.errors import InputError
+    from medveil.gwas import _plink
+
+    bed_reader = pytest.importorskip("bed_reader")
+    monkeypatch.setattr(_plink, "_BIM_CHUNK", 4)
+    G = genotypes(np.random.default_rng(2), 9, 11)
+    prefix = tmp_path / "g"
+    bed_reader.to_bed(prefix.with_suffix(".bed"),
+                      np.where(G == MISSING, np.nan, G).astype(np.float32),
+                      properties={"sid": [f"rs{j}" for j in range(11)],
+                                  "chromosome": ["1"] * 6 + ["2"] * 5})
+    gs = PlinkSet(prefix)
+    assert gs.variants["pos"].dtype == np.int64 and list(gs.variants["id"])[9] == "rs9"
+    assert list(gs.variants["chrom"].astype(str)) == ["1"] * 6 + ["2"] * 5
+    np.testing.assert_array_equal(gs.read(np.arange(11)), G)
+    bim = prefix.with_suffix(".bim")
+    lines = bim.read_text().splitlines()
+    good = list(lines)
+    fields = lines[9].split("\t")
+    fields[3] = "x9"
+    lines[9] = "\t".join(fields)
+    bim.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"line 10: a \.bim position is not a number"):
+        PlinkSet(prefix)
+    good[7] = good[7].replace("rs7", "rs2")
+    bim.write_text("\n".join(good) + "\n")
+    with pytest.raises(InputError, match=r"line 8: the \.bim lists a variant id twice"):
+        PlinkSet(prefix)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,18 +42,20 @@ def chrom_key(chrom: str) -> tuple[int, str]:
     return (_CHROM_ORDER.get(c.upper(), 100), c)
 
 
+def _lines(variants: pd.DataFrame) -> Iterator[str]:
+    cols = [variants[k].tolist() for k in ("chrom", "id", "pos", "a1", "a2")]
+    return (f"{c}\t{i}\t{p}\t{a}\t{b}" for c, i, p, a, b in zip(*cols, strict=True))
+
+
 def variant_strings(variants: pd.DataFrame) -> tuple[str, ...]:
     """A site's variants as "chrom\\tid\\tpos\\ta1\\ta2" lines (node side)."""
-    if not len(variants):
-        return ()
-    col = [variants[k].astype(str) for k in ("chrom", "id", "pos", "a1", "a2")]
-    lines = col[0] + "\t" + col[1] + "\t" + col[2] + "\t" + col[3] + "\t" + col[4]
-    return tuple(lines.tolist())
+    return tuple(_lines(variants))
 
 
 def variant_text(variants: pd.DataFrame) -> str:
-    """:func:`variant_strings` as one newline-separated text (what a node sends)."""
-    return "\n".join(variant_strings(variants))
+    """:func:`variant_strings` as one newline-separated text (what a node sends), built
+    without an intermediate table of strings."""
+    return "\n".join(_lines(variants))
 
 
 def _order(chrom: Iterable[str], pos: Iterable[int], ids: Iterable[str]) -> NDArray[np.int64]:

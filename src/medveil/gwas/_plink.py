@@ -23,10 +23,12 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pandas.api.types import union_categoricals
 
 from medveil.errors import InputError
 
@@ -61,6 +63,44 @@ def _read_whitespace(path: Path, names: Sequence[str] | None, what: str) -> pd.D
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"cannot parse the {what} file ({type(exc).__name__})",
                          path=path) from None
+
+
+_BIM_CHUNK = 16_384  # .bim lines parsed at a time: the parser's buffers stay small
+
+
+def _read_bim(path: Path) -> pd.DataFrame:
+    """A .bim as (chrom, id, cm, pos, a1, a2): positions int64; chromosome, cM and alleles
+    categorical (few distinct values). Parsed a chunk of lines at a time, so the parser's
+    memory does not grow with the file (a node keeps about 0.1 KB a variant)."""
+    names = ["chrom", "id", "cm", "pos", "a1", "a2"]
+    kinds: dict[str, Any] = {"chrom": "category", "id": str, "cm": "category", "pos": str,
+                             "a1": "category", "a2": "category"}
+    parts: list[pd.DataFrame] = []
+    try:
+        reader = pd.read_csv(path, sep=r"\s+", header=None, names=names, dtype=kinds,
+                             keep_default_na=False, engine="c", chunksize=_BIM_CHUNK)
+        done = 0
+        for chunk in reader:
+            pos = pd.to_numeric(chunk["pos"], errors="coerce")
+            if pos.isna().any():
+                raise InputError("a .bim position is not a number", path=path,
+                                 line=done + int(np.flatnonzero(pos.isna().to_numpy())[0]) + 1)
+            chunk["pos"] = pos.astype(np.int64)
+            done += len(chunk)
+            parts.append(chunk)
+    except FileNotFoundError:
+        raise InputError(".bim file not found", path=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"cannot parse the .bim file ({type(exc).__name__})",
+                         path=path) from None
+    if not parts:
+        return pd.DataFrame({n: pd.Series(dtype="int64" if n == "pos" else object)
+                             for n in names})
+    out = pd.DataFrame({
+        n: (union_categoricals([p[n] for p in parts]) if kinds[n] == "category"
+            else pd.concat([p[n] for p in parts], ignore_index=True).to_numpy())
+        for n in names})
+    return out
 
 
 def read_table_file(path: Path, what: str) -> pd.DataFrame:
@@ -112,19 +152,12 @@ class PlinkSet:
         bim = self.prefix.with_name(self.prefix.name + ".bim")
         fam = self.prefix.with_name(self.prefix.name + ".fam")
         bed = self.prefix.with_name(self.prefix.name + ".bed")
-        self.variants = _read_whitespace(bim, ["chrom", "id", "cm", "pos", "a1", "a2"], ".bim")
+        self.variants = _read_bim(bim)
         self.samples = _read_whitespace(fam, ["fid", "iid", "father", "mother", "sex",
                                               "pheno"], ".fam")
         if self.variants["id"].duplicated().any():
             line = int(np.flatnonzero(self.variants["id"].duplicated().to_numpy())[0]) + 1
             raise InputError("the .bim lists a variant id twice", path=bim, line=line)
-        pos = pd.to_numeric(self.variants["pos"], errors="coerce")
-        if pos.isna().any():
-            raise InputError("a .bim position is not a number", path=bim,
-                             line=int(np.flatnonzero(pos.isna().to_numpy())[0]) + 1)
-        self.variants["pos"] = pos.astype(np.int64)
-        for col in ("chrom", "cm", "a1", "a2"):  # few distinct values: ~1 byte a variant
-            self.variants[col] = self.variants[col].astype("category")
         if self.samples.duplicated(["fid", "iid"]).any():
             raise InputError("the .fam lists a sample twice", path=fam)
         n, m = len(self.samples), len(self.variants)
