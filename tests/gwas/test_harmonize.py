@@ -118,4 +118,40 @@ def test_site_order_and_text() -> None:
         "2\tc\t5\tG\tA\n1\tb\t9\ta\tC\n1\ta\t9\tT\tC")
     o = site_study_order(v, ["b"])
     assert o.index.tolist() == [2, 0] and o.flip.tolist() == [True, True]
-    assert o.ids == ("a", "c")
+    assert tuple(o.ids) == ("a", "c")
+
+
+def test_study_digest_is_the_hash_of_the_joined_ids() -> None:
+    import hashlib
+
+    from medveil.gwas._harmonize import study_digest
+
+    for n in (0, 1, 8191, 8192, 8193, 20_000):
+        ids = [f"rs{i}" for i in range(n)]
+        want = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:32]
+        assert study_digest(ids) == want == study_digest(np.array(ids, dtype=object))
+
+
+def test_variant_lists_are_checked_against_their_digest() -> None:
+    import base64
+    import hashlib
+    import zlib
+
+    from medveil.analysis._contribution import Totals
+    from medveil.errors import IntegrityError
+    from medveil.gwas._study import _variant_lists
+
+    text = "1\trs1\t5\tA\tG\n1\trs2\t6\tC\tT"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    good = "zlib:" + base64.b64encode(zlib.compress(text.encode())).decode()
+
+    def totals(key: str, value: str) -> Totals:
+        return Totals(cells={}, sums={}, levels={key: (value,)}, n_sites=3)
+
+    assert _variant_lists(totals(f"variants/{digest}", good)) == [text]
+    with pytest.raises(IntegrityError, match="does not match its digest"):
+        _variant_lists(totals("variants/" + "0" * 32, good))
+    with pytest.raises(IntegrityError, match="unknown form"):
+        _variant_lists(totals(f"variants/{digest}", text))
+    with pytest.raises(IntegrityError, match="does not decode"):
+        _variant_lists(totals(f"variants/{digest}", "zlib:!!"))

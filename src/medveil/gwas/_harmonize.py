@@ -100,8 +100,15 @@ class Harmonized:
         return study_digest(self.ids)
 
 
-def study_digest(ids: Sequence[str]) -> str:
-    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:32]
+def study_digest(ids: Sequence[str] | NDArray[Any]) -> str:
+    """sha256 of the ids joined by newlines (first 32 hex digits), hashed 8,192 ids at a
+    time (no text of the whole list is built)."""
+    h = hashlib.sha256()
+    for a in range(0, len(ids), 8192):
+        if a:
+            h.update(b"\n")
+        h.update("\n".join(ids[a:a + 8192]).encode())
+    return h.hexdigest()[:32]
 
 
 def _parse(lines: str | Sequence[str]) -> list[NDArray[Any]]:
@@ -200,7 +207,7 @@ class SiteOrder:
 
     index: NDArray[np.int64]
     flip: NDArray[np.bool_]
-    ids: tuple[str, ...]
+    ids: NDArray[Any]  # object array of the study's ids, in study order
 
     def digest(self) -> str:
         return study_digest(self.ids)
@@ -233,4 +240,4 @@ def site_study_order(variants: pd.DataFrame, excluded: Iterable[str], *,
     drop = set(excluded)
     keep = ~variants["id"].isin(drop).to_numpy() if drop else np.ones(len(variants), bool)
     index = srt.order[keep[srt.order]]
-    return SiteOrder(index=index, flip=srt.flip[index], ids=tuple(srt.ids[index].tolist()))
+    return SiteOrder(index=index, flip=srt.flip[index], ids=srt.ids[index])

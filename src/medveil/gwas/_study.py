@@ -21,9 +21,12 @@ whether its variant list and study order agree. Per-sample values never leave.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import math
 import secrets
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,14 +100,31 @@ class GwasResult:
         }
 
 
+MAX_VARIANT_TEXT = 1 << 30  # bytes a site's variant list may expand to
+
+
 def _variant_lists(t: Totals) -> list[str]:
-    """Each distinct site list, as the text its sites sent (one string per digest)."""
+    """Each distinct site list, as the text its sites sent (one string per digest): the
+    ``zlib:`` + base64 form is expanded (at most MAX_VARIANT_TEXT bytes) and checked
+    against its digest."""
     out: list[str] = []
     for key, value in sorted(t.levels.items()):
-        if key.startswith("variants/"):
-            if len(value) != 1:
-                raise IntegrityError("a site sent its variant list in an unknown form")
-            out.append(value[0])
+        if not key.startswith("variants/"):
+            continue
+        if len(value) != 1 or not value[0].startswith("zlib:"):
+            raise IntegrityError("a site sent its variant list in an unknown form")
+        try:
+            inflate = zlib.decompressobj()
+            raw = inflate.decompress(base64.b64decode(value[0][5:], validate=True),
+                                     MAX_VARIANT_TEXT)
+        except (ValueError, zlib.error):
+            raise IntegrityError("a site's variant list does not decode") from None
+        if inflate.unconsumed_tail or not inflate.eof:
+            raise IntegrityError("a site's variant list is larger than "
+                                 f"{MAX_VARIANT_TEXT} bytes or truncated")
+        if hashlib.sha256(raw).hexdigest()[:32] != key.removeprefix("variants/"):
+            raise IntegrityError("a site's variant list does not match its digest")
+        out.append(raw.decode())
     return out
 
 
