@@ -71,7 +71,8 @@ CHUNK = 20_000  # variants read at a time in a full pass (fewer when samples are
 MAX_CHUNK = 50_000
 CELLS = 32_000_000  # genotypes (int8) a node holds at once: bounds memory by samples x chunk
 PCA_CELLS = 8_000_000  # float64 genotypes (64 MB) in the PCA's centred chunk
-PACKED_BYTES = 32 << 20  # .bed bytes read at once by the counting kernel (4 genotypes a byte)
+PACKED_BYTES = 8 << 20  # .bed bytes read at once (4 genotypes a byte); larger slices left
+# 32 MB holes in the heap that glibc does not return (node RSS grew with the slices read)
 
 
 def _width(n_samples: int) -> int:
