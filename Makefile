@@ -25,13 +25,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Debian packages a test or benchmark needs, installed only when missing (sudo unless root).
+APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -q && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+
 # The GWAS tests and benchmarks compare against plink1.9 and plink2 (Debian packages,
 # never Python dependencies): install them when missing.
 plink:
-	@command -v plink1.9 >/dev/null && command -v plink2 >/dev/null || { \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -q && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q plink1.9 plink2; }
+	@command -v plink1.9 >/dev/null && command -v plink2 >/dev/null || { $(APT_INSTALL) plink1.9 plink2; }
 
 test: lint typecheck plink
 	$(BIN)/pytest
@@ -39,10 +40,7 @@ test: lint typecheck plink
 # The GWAS benchmark's plink2 reference gets an optimized BLAS (Debian's plink2 links the
 # system libblas.so.3; the reference netlib BLAS makes its exact --pca ~10x slower).
 openblas:
-	@[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || { \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -q && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libopenblas0-pthread; }
+	@[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || { $(APT_INSTALL) libopenblas0-pthread; }
 
 # Benchmarks install their references on the side (never package dependencies).
 # pymerkle is GPLv3: it is a yardstick here, not a dependency.

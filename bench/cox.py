@@ -37,14 +37,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import statistics
 import sys
 import tempfile
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,26 +104,6 @@ class TimedAggregator:
         return out
 
 
-@contextlib.contextmanager
-def node_env(blas_threads: int | None) -> Iterator[None]:
-    """Environment for node processes started inside (they inherit it); this process's own
-    BLAS was configured when numpy loaded, so the references are not affected."""
-    if blas_threads is None:
-        yield
-        return
-    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    old = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: str(blas_threads) for k in keys})
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def federated(coord: Coordinator) -> tuple[CoxResult, float, list[tuple[str, float]]]:
     agg = TimedAggregator(coord)
     t = time.perf_counter()
@@ -177,8 +156,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="medveil-bench-") as tmp:
         sites, key = make_sites(Path(tmp), list(frames))
         with contextlib.ExitStack() as stack:
-            with node_env(args.node_blas_threads):
-                fed = stack.enter_context(local_federation([s.root for s in sites]))
+            fed = stack.enter_context(local_federation(
+                [s.root for s in sites], threads=args.node_blas_threads))
             coord = stack.enter_context(Coordinator(fed, key))
             assert count(coord, "data").n == len(pooled)  # loads each node's data once
             fed_times, ll_times, precise_times = [], [], []

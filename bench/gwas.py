@@ -344,25 +344,6 @@ def peak_rss(coord: Coordinator) -> dict[str, float | None]:
     return {n: h.get("peak_rss_mb") for n, h in sorted(coord.health().items())}
 
 
-@contextlib.contextmanager
-def node_env(blas_threads: int | None) -> Iterator[None]:
-    """BLAS threads for node processes started inside (they inherit the environment)."""
-    if blas_threads is None:
-        yield
-        return
-    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
-    old = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: str(blas_threads) for k in keys})
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def code_version() -> str:
     """The commit measured, and the source files changed on top of it (others edit too)."""
     root = Path(__file__).resolve().parent.parent
@@ -415,8 +396,7 @@ def federation(data: Data, workdir: Path, blas_threads: int | None
         roots, key = make_sites(run_dir, data)
         with contextlib.ExitStack() as stack:
             t = time.perf_counter()
-            with node_env(blas_threads):
-                fed = stack.enter_context(local_federation(roots))
+            fed = stack.enter_context(local_federation(roots, threads=blas_threads))
             startup = time.perf_counter() - t
             coord = stack.enter_context(Coordinator(fed, key, timeout=3600.0))
             yield coord, node_pids(roots), roots, run_dir, startup

@@ -65,3 +65,19 @@ def test_cache_loads_once_and_names_unknown_datasets(site: Site) -> None:
     assert cache.identifiers("t") == frozenset({"resident_id"})
     with pytest.raises(InputError, match="unknown dataset 'u'"):
         cache.get("u")
+
+
+def test_local_node_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local-mode nodes share the cores (BLAS and numba threads); ``threads`` sets them."""
+    from medveil.federation._local import _BLAS_THREADS, _node_env
+
+    for name in _BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    shared = _node_env(3)
+    assert "NUMBA_NUM_THREADS" in _BLAS_THREADS
+    assert shared["OMP_NUM_THREADS"] == "7"  # the caller's choice is kept
+    assert all(shared[n] == shared["OPENBLAS_NUM_THREADS"] for n in _BLAS_THREADS
+               if n != "OMP_NUM_THREADS")
+    assert int(shared["NUMBA_NUM_THREADS"]) >= 1
+    assert all(v == "2" for k, v in _node_env(3, threads=2).items() if k in _BLAS_THREADS)

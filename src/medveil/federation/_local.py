@@ -31,13 +31,17 @@ _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                  "NUMBA_NUM_THREADS")
 
 
-def _node_env(n_nodes: int) -> dict[str, str]:
+def _node_env(n_nodes: int, threads: int | None = None) -> dict[str, str]:
     """The environment of local-mode nodes: the machine's cores shared among them.
 
     Every node process would otherwise start one BLAS (and numba) thread per core, so N
-    nodes on one machine oversubscribe it N times over. A variable the caller set is kept.
+    nodes on one machine oversubscribe it N times over. ``threads`` sets each node's
+    count; otherwise a variable the caller set is kept, and the rest get the share.
     """
     env = dict(os.environ)
+    if threads is not None:
+        env.update(dict.fromkeys(_BLAS_THREADS, str(max(1, threads))))
+        return env
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
         os.cpu_count() or 1)
     share = str(max(1, cores // max(n_nodes, 1)))
@@ -48,8 +52,10 @@ def _node_env(n_nodes: int) -> dict[str, str]:
 
 @contextlib.contextmanager
 def local_federation(site_dirs: Sequence[Path], *, startup_timeout: float = 60.0,
-                     log_level: str = "warning") -> Iterator[Federation]:
-    """Start one node per site folder on 127.0.0.1; yield the federation; stop them."""
+                     log_level: str = "warning",
+                     threads: int | None = None) -> Iterator[Federation]:
+    """Start one node per site folder on 127.0.0.1; yield the federation; stop them.
+    ``threads``: BLAS/numba threads per node (default: the machine's cores shared)."""
     sites = [Site.open(d) for d in site_dirs]
     names = [s.name for s in sites]
     if len(set(names)) != len(names):
@@ -60,7 +66,7 @@ def local_federation(site_dirs: Sequence[Path], *, startup_timeout: float = 60.0
         trust = Federation(tuple(member_from_site(s, "https://127.0.0.1") for s in sites))
         fed_path = tmp / "federation.toml"
         trust.save(fed_path)
-        env = _node_env(len(sites))
+        env = _node_env(len(sites), threads)
         for site in sites:
             port_file = tmp / f"{site.name}.port"
             log_file = tmp / f"{site.name}.log"

@@ -58,10 +58,12 @@ def variant_text(variants: pd.DataFrame) -> str:
     return "\n".join(_lines(variants))
 
 
-def _order(chrom: Iterable[str], pos: Iterable[int], ids: Iterable[str]) -> NDArray[np.int64]:
-    """Positions sorted by (:func:`chrom_key`, position, id)."""
-    c = np.asarray(list(chrom) if not isinstance(chrom, np.ndarray) else chrom, dtype=object)
-    p = np.asarray(list(pos) if not isinstance(pos, np.ndarray) else pos, dtype=np.int64)
+def _order(chrom: Sequence[str] | NDArray[Any], pos: Sequence[int] | NDArray[Any],
+           ids: Sequence[str] | NDArray[Any]) -> NDArray[np.int64]:
+    """Positions sorted by (:func:`chrom_key`, position, id); ids (unique) only break ties
+    of chromosome and position, so they are ranked only when there are such ties."""
+    c = np.asarray(chrom, dtype=object)
+    p = np.asarray(pos, dtype=np.int64)
     if not len(c):
         return np.zeros(0, dtype=np.int64)
     names, inverse = np.unique(c.astype(str), return_inverse=True)
@@ -71,14 +73,10 @@ def _order(chrom: Iterable[str], pos: Iterable[int], ids: Iterable[str]) -> NDAr
     name = np.asarray(by_name, dtype=np.int64).reshape(-1)[inverse]
     order = np.lexsort((p, name, rank))
     r, n_, q = rank[order], name[order], p[order]
-    tie = (r[1:] == r[:-1]) & (n_[1:] == n_[:-1]) & (q[1:] == q[:-1])
-    if not tie.any():
-        return np.asarray(order, dtype=np.int64)
-    i = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=object)
-    frame = pd.DataFrame({"rank": rank, "name": name, "pos": p, "id": i.astype(str),
-                          "at": np.arange(len(p))})
-    out = frame.sort_values(["rank", "name", "pos", "id"], kind="stable")["at"].to_numpy()
-    return np.asarray(out, dtype=np.int64)
+    if ((r[1:] == r[:-1]) & (n_[1:] == n_[:-1]) & (q[1:] == q[:-1])).any():
+        id_rank = np.unique(np.asarray(ids, dtype=object).astype(str), return_inverse=True)[1]
+        order = np.lexsort((id_rank.reshape(-1), p, name, rank))
+    return np.asarray(order, dtype=np.int64)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from numba.extending import intrinsic
 from numpy.typing import NDArray
 
 __all__ = ["MISSING", "centred", "decode", "group_counts", "group_masks", "logistic_weights",
-           "warm_up", "words"]
+           "warm_up"]
 
 MISSING = -127  # int8 code of a missing call (as bed-reader's int8 reads)
 _LOW = np.uint64(0x5555555555555555)
@@ -46,20 +46,6 @@ def _popcount(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled
         return builder.ctpop(args[0])
 
     return sig, codegen
-
-
-def words(rows: NDArray[np.uint8]) -> NDArray[np.uint64]:
-    """.bed rows (m x ceil(n/4) bytes) as 64-bit words, zero-padded (m x ceil(n/32)).
-
-    Rows already padded to whole words (``PlinkSet.rows(..., align=8)``) are viewed, not
-    copied; the padding is ignored (no sample mask covers it)."""
-    m, nbytes = rows.shape
-    if nbytes % 8 == 0 and rows.flags.c_contiguous:
-        return rows.view(np.uint64)
-    width = (nbytes + 7) // 8
-    buf = np.zeros((m, width * 8), dtype=np.uint8)
-    buf[:, :nbytes] = rows
-    return buf.view(np.uint64)
 
 
 def group_masks(groups: NDArray[np.int64], n_groups: int,
@@ -284,7 +270,8 @@ def logistic_weights(rows: NDArray[np.uint8], samples: NDArray[np.int64],
     """One IRLS iteration of ``y ~ 1 + g_j + C`` for the block's variants, per sample.
 
     ``eta0`` (m x k) is each variant's linear predictor without the genotype term
-    (intercept + covariates at that variant's coefficients), ``b1`` (m,) the genotype
+    (intercept + covariates at that variant's coefficients; used as scratch space and
+    overwritten when it is C-contiguous float64), ``b1`` (m,) the genotype
     coefficients, ``y`` (k,) 0/1 for the ``samples``. With ``mu = expit(eta)`` and
     ``w = mu (1 - mu)``, returns ``w``, ``w g`` and ``w z = w eta + (y - mu)`` (m x k, 0
     where the call is missing), the per-variant sums ``sum w g^2``, ``sum w z g``, the
@@ -295,7 +282,7 @@ def logistic_weights(rows: NDArray[np.uint8], samples: NDArray[np.int64],
     out = {name: np.empty((m, k)) for name in ("w", "wg", "wz")}
     wgg, wzg, dev, ysum, nn = (np.zeros(m) for _ in range(5))
     if m and k:
-        eta = np.array(eta0, dtype=np.float64, order="C")  # a copy: += g b1 in place
+        eta = np.ascontiguousarray(eta0, dtype=np.float64)  # scratch: += g b1 in place
         g = np.empty((m, k))
         _linear_predictor(rows, np.ascontiguousarray(samples, np.int64),
                           np.ascontiguousarray(flip, np.bool_), _DOSAGE, eta,

@@ -363,12 +363,11 @@ def gwas_counts(gs: PlinkSet, p: CountsParams) -> Contribution:
                         n_records=int((groups >= 0).sum()))
 
 
-def _model_samples(gs: PlinkSet, p: GwasSpec, covar: list[str], pcs: int,
+def _model_samples(gs: PlinkSet, p: GwasSpec, qc: _SampleQC, covar: list[str], pcs: int,
                    session: str | None) -> tuple[NDArray[np.int64], NDArray[np.float64],
                                                  NDArray[np.float64], bool]:
     """The samples a regression uses (QC kept, phenotype and every covariate present), their
     response (0/1 for case/control) and covariates, and whether the phenotype is binary."""
-    qc = _sample_qc(gs, p)
     groups, binary, values = _groups(gs, p, qc)
     usable = (groups == 0) | (groups == 1) if binary else groups == 0
     cov = gs.covariates(covar)
@@ -396,10 +395,10 @@ def from_upper(packed: NDArray[np.float64], p: int) -> NDArray[np.float64]:
 
 
 def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
-    samples, y, cov, binary = _model_samples(gs, p, p.covar, p.pcs, p.session)
+    qc = _sample_qc(gs, p)
+    samples, y, cov, binary = _model_samples(gs, p, qc, p.covar, p.pcs, p.session)
     if p.logistic and not binary:
         raise InputError("a logistic regression needs a case/control phenotype", field="pheno")
-    qc = _sample_qc(gs, p)
     n_chunk = p.stop - p.start
     keep = unbits(p.keep, n_chunk)
     minor = unbits(p.minor, n_chunk)
@@ -434,7 +433,8 @@ def gwas_regress(gs: PlinkSet, p: RegressParams) -> Contribution:
 
 
 def gwas_null(gs: PlinkSet, p: NullParams) -> Contribution:
-    samples, y, cov, binary = _model_samples(gs, p, p.covar, p.pcs, p.session)
+    samples, y, cov, binary = _model_samples(gs, p, _sample_qc(gs, p), p.covar, p.pcs,
+                                             p.session)
     if not binary:
         raise InputError("the null model is fitted for a case/control phenotype", field="pheno")
     q = 1 + cov.shape[1]

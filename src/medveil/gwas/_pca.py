@@ -255,25 +255,22 @@ def _stream(factory: ChunkFactory, m: int
         if step != 1 or stop < start:
             raise InputError(f"chunk positions must be a forward range, got {sl}",
                              field="chunks")
+        G: NDArray[np.int8] | PackedChunk
         if isinstance(chunk, PackedChunk):
-            if chunk.shape[1] != stop - start or chunk.flip.shape != (chunk.shape[1],):
-                raise InputError(f"chunk {start}:{stop} holds {chunk.shape[1]} variants",
+            if chunk.flip.shape != (chunk.shape[1],):
+                raise InputError(f"chunk {start}:{stop}: one flip flag per variant",
                                  field="chunks")
-            if n is None:
-                n = chunk.shape[0]
-            elif chunk.shape[0] != n:
-                raise InputError(f"chunk {start}:{stop} has {chunk.shape[0]} samples, "
-                                 f"earlier chunks {n}", field="chunks")
-            if seen[start:stop].any():
-                raise InputError(f"chunk {start}:{stop} repeats variants", field="chunks")
-            seen[start:stop] = True
-            yield slice(start, stop), chunk
-            continue
-        G = np.asarray(chunk)
-        if G.dtype.kind not in "iu":
-            raise InputError(f"chunk {start}:{stop} holds {G.dtype} values, expected int8 "
-                             "allele counts (-127 missing)", field="chunks")
-        if G.ndim != 2 or G.shape[1] != stop - start:
+            G = chunk
+        else:
+            arr = np.asarray(chunk)
+            if arr.dtype.kind not in "iu":
+                raise InputError(f"chunk {start}:{stop} holds {arr.dtype} values, expected "
+                                 "int8 allele counts (-127 missing)", field="chunks")
+            if arr.ndim != 2:
+                raise InputError(f"chunk {start}:{stop} holds shape {arr.shape}",
+                                 field="chunks")
+            G = arr.astype(np.int8, copy=False)
+        if G.shape[1] != stop - start:
             raise InputError(f"chunk {start}:{stop} holds shape {G.shape}", field="chunks")
         if n is None:
             n = G.shape[0]
@@ -283,7 +280,7 @@ def _stream(factory: ChunkFactory, m: int
         if seen[start:stop].any():
             raise InputError(f"chunk {start}:{stop} repeats variants", field="chunks")
         seen[start:stop] = True
-        yield slice(start, stop), G.astype(np.int8, copy=False)
+        yield slice(start, stop), G
     if not seen.all():
         raise InputError(f"the chunks miss {int((~seen).sum())} of {m} variants "
                          f"(first: {int(np.argmin(seen))})", field="chunks")

@@ -37,7 +37,6 @@ __all__ = ["Phenotype", "PlinkSet", "read_table_file"]
 logger = logging.getLogger(__name__)
 
 MISSING = -127
-_IOV_MAX = 1024  # buffers per preadv call (Linux's IOV_MAX)
 _MISSING_TOKENS = frozenset({"-9", "NA", "na", "nan", "NaN", "."})
 
 
@@ -201,23 +200,19 @@ class PlinkSet:
         with contextlib.suppress(Exception):
             self.close()
 
-    def rows(self, index: NDArray[np.int64] | slice, *, align: int = 1) -> NDArray[np.uint8]:
-        """The packed .bed rows of the variants at ``index``: m x ceil(n/4) bytes, each row
-        zero-padded to a multiple of ``align`` bytes (8: whole 64-bit words).
+    def rows(self, index: NDArray[np.int64] | slice) -> NDArray[np.uint8]:
+        """The packed .bed rows of the variants at ``index``: m x ceil(n/4) bytes.
 
         Read with ``preadv`` straight into the returned array, one call per run of
         consecutive variants: a node's memory is the chunk, never the file (a memory map
         would count every page it ever touched in the node's resident set).
         """
         width = (self.n_samples + 3) // 4
-        stride = -(-width // max(align, 1)) * max(align, 1)
         if isinstance(index, slice):
             idx = np.arange(self.n_variants, dtype=np.int64)[index]
         else:
             idx = np.asarray(index, dtype=np.int64).reshape(-1)
-        out = np.empty((len(idx), stride), dtype=np.uint8)
-        if stride > width:
-            out[:, width:] = 0
+        out = np.empty((len(idx), width), dtype=np.uint8)
         if not len(idx) or not width:
             return out
         if idx.min() < 0 or idx.max() >= self.n_variants:
@@ -227,19 +222,11 @@ class PlinkSet:
         stops = np.concatenate([breaks, [len(idx)]]).tolist()
         fd = self._fd()
         flat = memoryview(out).cast("B")  # type: ignore[arg-type]
-        for a, b in zip(starts, stops, strict=True):
-            offset = 3 + int(idx[a]) * width
-            for lo in range(a, b, _IOV_MAX if stride > width else b - a):
-                hi = min(b, lo + (_IOV_MAX if stride > width else b - a))
-                if stride == width:  # the run is one contiguous block of the array
-                    bufs = [flat[lo * stride:hi * stride]]
-                else:
-                    bufs = [flat[r * stride:r * stride + width] for r in range(lo, hi)]
-                got = os.preadv(fd, bufs, offset)
-                if got != (hi - lo) * width:
-                    raise InputError("the .bed ended early (truncated since it was opened?)",
-                                     path=self.prefix.with_name(self.prefix.name + ".bed"))
-                offset += got
+        for a, b in zip(starts, stops, strict=True):  # a run: one block of the array
+            got = os.preadv(fd, [flat[a * width:b * width]], 3 + int(idx[a]) * width)
+            if got != (b - a) * width:
+                raise InputError("the .bed ended early (truncated since it was opened?)",
+                                 path=self.prefix.with_name(self.prefix.name + ".bed"))
         return out
 
     def read(self, index: NDArray[np.int64] | slice) -> NDArray[np.int8]:

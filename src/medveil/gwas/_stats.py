@@ -236,17 +236,7 @@ def regression_sums(G: ArrayLike, y: ArrayLike, C: ArrayLike | None,
                 resid += g * bs[:, 1]
                 resid -= yz[:, None]
                 dev[sl] = np.einsum("ij,ij->j", mask, resid * resid)
-        xtwx[sl, 0, 0] = r_w[:, 0]
-        xtwx[sl, 0, 1] = xtwx[sl, 1, 0] = r_wg[:, 0]
-        xtwz[sl, 0] = r_wz[:, 0]
-        if c:
-            xtwx[sl, 0, 2:] = xtwx[sl, 2:, 0] = r_w[:, 1:1 + c]
-            xtwx[sl, 1, 2:] = xtwx[sl, 2:, 1] = r_wg[:, 1:1 + c]
-            block = np.zeros((r_w.shape[0], c, c))
-            block[:, iu[0], iu[1]] = r_w[:, 1 + c:1 + c + t]
-            block[:, iu[1], iu[0]] = r_w[:, 1 + c:1 + c + t]
-            xtwx[sl, 2:, 2:] = block
-            xtwz[sl, 2:] = r_wz[:, 1:1 + c]
+        _assemble(xtwx, xtwz, sl, c, r_w, r_wg, r_wz)
     return {"xtwx": xtwx, "xtwz": xtwz, "n": nn, "dev": dev, "yy": yy}
 
 
